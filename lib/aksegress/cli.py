@@ -1,0 +1,95 @@
+"""The ``aksegress`` command: validate params, run the runbook, serve the emulator, ask the doctor."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from aksegress.errors import AksegressError
+
+
+def _params_file(args, root: Path) -> Path:
+    from aksegress.params import params_path_for
+
+    if getattr(args, "params", None):
+        return Path(args.params)
+    return params_path_for(args.env or "local", root)
+
+
+def cmd_validate(args) -> int:
+    from aksegress.params import load_params, summary
+    from aksegress.runbook import project_root
+
+    params = load_params(_params_file(args, project_root()))
+    print(summary(params))
+    return 0
+
+
+def cmd_run(args) -> int:
+    from aksegress.runbook import project_root
+    from aksegress.runner import run
+
+    root = project_root()
+    outcome = run(_params_file(args, root), root=root, connection_file=args.connection_file, from_step=args.from_step,
+                  to_step=args.to_step, plan_only=args.plan, output=Path(args.output) if args.output else None)
+    if args.plan and outcome.exit_code == 2:
+        print("drift: the plan has changes (exit code 2)")
+    return outcome.exit_code
+
+
+def cmd_emulator(args) -> int:
+    from aksegress.emulator.cli import serve_main
+
+    return serve_main(args.rest)
+
+
+def cmd_doctor(args) -> int:
+    from aksegress.netmodel.doctor import doctor_main
+
+    return doctor_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aksegress", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def target_args(p):
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--env", help="environment name: reads params/<env>.yaml")
+        group.add_argument("--params", help="path to a params file")
+
+    p = sub.add_parser("validate", help="check a params file and print every problem at once")
+    target_args(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("run", help="run the runbook's notebooks in order with papermill")
+    target_args(p)
+    p.add_argument("--connection-file", help="a running emulator's connection file (else $AKSEGRESS_CONNECTION, else one is started)")
+    p.add_argument("--from", dest="from_step", help="first step to run (number or name)")
+    p.add_argument("--to", dest="to_step", help="last step to run (number or name)")
+    p.add_argument("--plan", action="store_true", help="plan every step, write nothing; exit 2 when there is drift")
+    p.add_argument("--output", help="folder for this run's record (default outputs/<env>/<run-id>)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("emulator", help="the embedded ARM emulator (see `aksegress emulator serve --help`)", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_emulator)
+
+    p = sub.add_parser("doctor", help="explain whether and why a flow gets through", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_doctor)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AksegressError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

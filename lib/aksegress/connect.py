@@ -1,0 +1,191 @@
+"""The one place that builds Azure SDK clients, for the emulator or for Azure, and turns SDK models into ARM JSON."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterator
+
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+from aksegress.emulator import Connection, Emulator, start_emulator
+
+
+class Clients:
+    """SDK clients for one subscription, created on first use.
+
+    `Clients.for_emulator(connection, subscription_id)` trusts the emulator's CA, gets tokens from its token
+    endpoint and polls fast; `Clients.for_azure(subscription_id)` uses DefaultAzureCredential and public Azure.
+    """
+
+    def __init__(self, subscription_id: str, credential: Any, client_kwargs: dict[str, Any]):
+        self.subscription_id = subscription_id
+        self.credential = credential
+        self._kwargs = client_kwargs
+
+    def counted_by(self, tally: "RequestTally") -> "Clients":
+        """The same clients, with every ARM request they send counted in ``tally``."""
+        return Clients(self.subscription_id, self.credential, {**self._kwargs, "per_call_policies": [tally.policy]})
+
+    @classmethod
+    def for_emulator(cls, connection: Connection, subscription_id: str | None = None) -> "Clients":
+        from azure.identity import ClientSecretCredential
+
+        credential = ClientSecretCredential(connection.tenant_id, connection.client_id, connection.client_secret,
+                                            authority=connection.endpoint, disable_instance_discovery=True,
+                                            connection_verify=connection.ca_cert)
+        kwargs = {"base_url": connection.endpoint, "connection_verify": connection.ca_cert, "polling_interval": 0.05}
+        return cls(subscription_id or connection.subscriptions[0], credential, kwargs)
+
+    @classmethod
+    def for_azure(cls, subscription_id: str, credential: Any = None) -> "Clients":
+        if credential is None:
+            from azure.identity import DefaultAzureCredential
+
+            credential = DefaultAzureCredential()
+        return cls(subscription_id, credential, {})
+
+    @cached_property
+    def resource(self):
+        from azure.mgmt.resource.resources import ResourceManagementClient
+
+        return ResourceManagementClient(self.credential, self.subscription_id, **self._kwargs)
+
+    @cached_property
+    def subscriptions(self):
+        from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+        return SubscriptionClient(self.credential, **self._kwargs)
+
+    @cached_property
+    def network(self):
+        from azure.mgmt.network import NetworkManagementClient
+
+        return NetworkManagementClient(self.credential, self.subscription_id, **self._kwargs)
+
+    @cached_property
+    def privatedns(self):
+        from azure.mgmt.privatedns import PrivateDnsManagementClient
+
+        return PrivateDnsManagementClient(self.credential, self.subscription_id, **self._kwargs)
+
+    @cached_property
+    def containerservice(self):
+        from azure.mgmt.containerservice import ContainerServiceClient
+
+        return ContainerServiceClient(self.credential, self.subscription_id, **self._kwargs)
+
+    @cached_property
+    def authorization(self):
+        from azure.mgmt.authorization import AuthorizationManagementClient
+
+        return AuthorizationManagementClient(self.credential, self.subscription_id, **self._kwargs)
+
+    @cached_property
+    def compute(self):
+        from azure.mgmt.compute import ComputeManagementClient
+
+        return ComputeManagementClient(self.credential, self.subscription_id, **self._kwargs)
+
+
+def to_arm(model: Any) -> dict:
+    """The ARM wire JSON of an SDK model, read-only fields included (TypeSpec `as_dict`, msrest `serialize`)."""
+    if hasattr(model, "as_dict") and not hasattr(model, "serialize"):
+        return model.as_dict()
+    if hasattr(model, "serialize"):
+        return model.serialize(keep_readonly=True)
+    raise TypeError(f"{type(model).__name__} is not an Azure SDK model")
+
+
+_POLL_MARKERS = ("/operations/", "/operationresults/", "/asyncoperations/", "/commandresults/")
+
+
+class RequestTally:
+    """Counts the ARM requests the library sends: reads (GET, not operation polls) and writes (the rest)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.reads = 0
+        self.writes = 0
+        tally = self
+
+        class _Count(SansIOHTTPPolicy):
+            def on_request(self, request):
+                method = request.http_request.method.upper()
+                url = request.http_request.url.lower()
+                with tally._lock:
+                    if method in ("GET", "HEAD"):
+                        if not any(m in url for m in _POLL_MARKERS):
+                            tally.reads += 1
+                    else:
+                        tally.writes += 1
+
+        self.policy = _Count()
+
+    def snapshot(self) -> tuple[int, int]:
+        with self._lock:
+            return self.reads, self.writes
+
+    def since(self, start: tuple[int, int]) -> dict[str, int]:
+        reads, writes = self.snapshot()
+        return {"reads": reads - start[0], "writes": writes - start[1]}
+
+
+def clients_for(subscription_id: str, *, connection: Connection | None, tally: RequestTally | None = None) -> Clients:
+    """Clients for the emulator named by ``connection``, or for Azure when it is None."""
+    clients = Clients.for_emulator(connection, subscription_id) if connection else Clients.for_azure(subscription_id)
+    return clients.counted_by(tally) if tally else clients
+
+
+def read_connection(path: str | Path) -> Connection:
+    return Connection.read(path)
+
+
+def list_subscriptions(clients: Clients) -> list[dict]:
+    """Every subscription the signed-in identity sees, as ARM JSON."""
+    return [to_arm(s) for s in clients.subscriptions.subscriptions.list()]
+
+
+@dataclass
+class EnvironmentEmulator:
+    emulator: Emulator
+    state_path: Path
+    connection_path: Path
+
+    @property
+    def connection(self) -> Connection:
+        return self.emulator.connection
+
+
+def emulator_paths(params, root: Path) -> tuple[Path, Path]:
+    """Where an environment's emulator keeps its state and its connection file."""
+    folder = Path(root) / "outputs" / params.environment / "emulator"
+    return folder / "state.db", folder / "connection.json"
+
+
+@contextmanager
+def environment_emulator(params, root: Path) -> Iterator[EnvironmentEmulator]:
+    """An emulator on the environment's own state file, for the length of a run."""
+    state, conn_file = emulator_paths(params, root)
+    state.parent.mkdir(parents=True, exist_ok=True)
+    emulator = start_emulator(state, params.tenant_id, params.subscription_ids(), connection_file=conn_file)
+    try:
+        yield EnvironmentEmulator(emulator, state, conn_file)
+    finally:
+        emulator.stop()
+
+
+_embedded: dict[str, Emulator] = {}
+
+
+def embedded_emulator(params, root: Path) -> Connection:
+    """An emulator started inside this process (a notebook opened on its own), kept until the process ends."""
+    state, conn_file = emulator_paths(params, root)
+    key = str(state.resolve()) if state.exists() else str(state)
+    if key not in _embedded:
+        state.parent.mkdir(parents=True, exist_ok=True)
+        _embedded[key] = start_emulator(state, params.tenant_id, params.subscription_ids(), connection_file=conn_file)
+    return _embedded[key].connection

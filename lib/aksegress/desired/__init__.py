@@ -1,0 +1,1 @@
+"""Desired state: pure functions from validated params to the ARM resources each step owns."""

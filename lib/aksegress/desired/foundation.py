@@ -1,0 +1,53 @@
+"""Steps 00 and 01: resource groups, then VNets, subnets and hub-spoke peerings."""
+
+from __future__ import annotations
+
+from aksegress import arm_ids
+from aksegress.desired.common import subnet_id, tags_for, vnet_id
+from aksegress.plan import Desired
+
+
+def resource_groups(params) -> list[Desired]:
+    """One resource group per distinct (subscription, group) the hub and spokes name."""
+    seen, out = set(), []
+    for _, site in params.sites():
+        rid = arm_ids.resource_group_id(site.subscription_id, site.resource_group)
+        if rid.lower() not in seen:
+            seen.add(rid.lower())
+            out.append(Desired(rid, {"location": params.location, "tags": tags_for(params)}))
+    return out
+
+
+def networks(params) -> list[Desired]:
+    """VNets with their subnets, and a peering each way between the hub and every spoke."""
+    out = []
+    for _, site in params.sites():
+        group = arm_ids.resource_group_id(site.subscription_id, site.resource_group)
+        out.append(Desired(vnet_id(site), {
+            "location": params.location,
+            "tags": tags_for(params),
+            "properties": {"addressSpace": {"addressPrefixes": [str(p) for p in site.vnet.address_space]}},
+        }, depends_on=(group,)))
+        for name, prefix in site.subnets.items():
+            out.append(Desired(subnet_id(site, name), {"properties": {"addressPrefix": str(prefix)}}, depends_on=(vnet_id(site),)))
+    for _, spoke in params.spokes.items():
+        out.append(peering(params.hub, spoke))
+        out.append(peering(spoke, params.hub))
+    return out
+
+
+def peering_name(local, remote) -> str:
+    return f"{local.vnet.name}-to-{remote.vnet.name}"
+
+
+def peering_id(local, remote) -> str:
+    return f"{vnet_id(local)}/virtualNetworkPeerings/{peering_name(local, remote)}"
+
+
+def peering(local, remote) -> Desired:
+    """Access and forwarded traffic allowed on both sides, so the hub firewall can carry spoke traffic."""
+    return Desired(peering_id(local, remote), {"properties": {
+        "remoteVirtualNetwork": {"id": vnet_id(remote)},
+        "allowVirtualNetworkAccess": True,
+        "allowForwardedTraffic": True,
+    }}, depends_on=(vnet_id(local), vnet_id(remote)))

@@ -1,0 +1,159 @@
+"""An offline Azure Resource Manager that the real Azure SDKs and `az` cannot tell from the real one.
+
+Start it in-process with `start_emulator(state_path, tenant_id, subscriptions)` (an `Emulator`, also a
+context manager) or as a process with `aksegress emulator serve` / `python -m aksegress.emulator serve`.
+Either way you get a `Connection` (endpoint, CA certificate, static token, tenant, client credentials),
+which `aksegress.connect.Clients` turns into SDK clients.
+
+Layers, one way (modelled on moto):
+  server.py   HTTP only: Werkzeug app, bearer auth, api-version check, routing, counters, TLS server thread.
+  identity.py token endpoint, OpenID configuration, cloud metadata; checks bearer tokens.
+  arm.py      generic ARM semantics with no HTTP: `Arm` engine, `ResourceHandler` base class, `ArmError`.
+  store.py    SQLite (WAL, commit per write): resources, subscriptions, operations, references, settings.
+  providers/  one module per namespace, each exporting `HANDLERS` (the rules of its resource types).
+
+Adding a provider: write `providers/<namespace>.py` with `ResourceHandler` subclasses (set `type`,
+`long_running`, `requires_location`; override `validate` to refuse with `ArmError` as Azure would,
+`write` to store children/references, `render` for the GET view, `check_delete`/`on_delete` for delete
+rules and side effects, `action` for POST actions), list them in `HANDLERS`, and add the module name to
+`providers.PROVIDER_MODULES`. Everything else (ids, casing, paging, etags, If-Match, async operations,
+404s) comes from the engine. To mark another resource as using something (a NIC in a subnet), call
+`arm.store.set_references(user_id, [(used_id, "backReferenceProperty")])`; the used resource then shows
+the user under `properties.backReferenceProperty` and the network rules refuse to delete it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from aksegress.emulator.arm import PROFILES, Arm
+from aksegress.emulator.identity import TokenService
+from aksegress.emulator.providers import load_handlers
+from aksegress.emulator.server import EmulatorApp, serve_in_thread
+from aksegress.emulator.store import Store
+from aksegress.emulator.tls import server_context
+from aksegress.errors import EmulatorError
+
+__all__ = ["Connection", "Emulator", "start_emulator"]
+
+_STATIC_TOKEN_LIFETIME = 10 * 365 * 24 * 3600
+
+
+@dataclass
+class Connection:
+    """How to reach one running emulator; also the JSON connection file."""
+
+    endpoint: str
+    ca_cert: str
+    token: str
+    tenant_id: str
+    client_id: str
+    client_secret: str
+    subscriptions: list[str] = field(default_factory=list)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the connection file, readable by the owner only (it holds credentials)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(asdict(self), handle, indent=2)
+        return path
+
+    @classmethod
+    def read(cls, path: str | Path) -> "Connection":
+        try:
+            data = json.loads(Path(path).read_text())
+            return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        except (OSError, ValueError, TypeError) as error:
+            raise EmulatorError(f"cannot read emulator connection file {path}: {error}",
+                                hint="start the emulator with `aksegress emulator serve --connection-file FILE`") from error
+
+
+class Emulator:
+    """A running emulator: `.connection`, `.counters()`, `.stop()`; a context manager that stops on exit."""
+
+    def __init__(self, app: EmulatorApp, store: Store, server, thread, connection: Connection):
+        self.app, self.store, self._server, self._thread, self.connection = app, store, server, thread, connection
+
+    @property
+    def port(self) -> int:
+        return self._server.server_port
+
+    def counters(self) -> dict:
+        return self.app.counters.snapshot()
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self.store.close()
+        self._server = None
+
+    def __enter__(self) -> "Emulator":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _setting(store: Store, key: str, make) -> str:
+    value = store.setting(key)
+    if value is None:
+        value = make()
+        store.set_setting(key, value)
+    return value
+
+
+def start_emulator(state_path: str | Path, tenant_id: str | None = None, subscriptions: Iterable[str] = (),
+                   port: int = 0, *, page_size: int = 100, latency_profile: str = "fast",
+                   connection_file: str | Path | None = None, providers: Iterable[str] = ()) -> Emulator:
+    """Open (or create) the state file, register `subscriptions` under `tenant_id`, and serve HTTPS on 127.0.0.1.
+
+    `port=0` picks a free port. Tenant, subscriptions, client secret and CA persist with the state, so a
+    restart on the same file keeps every earlier connection valid. `providers` adds provider modules.
+    """
+    if latency_profile not in PROFILES:
+        raise EmulatorError(f"unknown latency profile {latency_profile!r}", hint=f"use one of {', '.join(PROFILES)}")
+    try:
+        store = Store(state_path)
+    except Exception as error:  # sqlite3 errors and OS errors alike
+        raise EmulatorError(f"cannot open emulator state {state_path}: {error}") from error
+    stored_tenant = store.setting("tenant_id")
+    if tenant_id and stored_tenant and stored_tenant.lower() != tenant_id.lower():
+        store.close()
+        raise EmulatorError(f"state file {state_path} belongs to tenant {stored_tenant}, not {tenant_id}",
+                            hint="use another --state file or the same tenant")
+    tenant_id = _setting(store, "tenant_id", lambda: tenant_id or str(uuid.uuid4()))
+    for sub in subscriptions:
+        store.add_subscription(str(sub), tenant_id, f"Emulated subscription {str(sub)[:8]}")
+    if not store.subscriptions():
+        store.add_subscription(str(uuid.uuid4()), tenant_id, "Emulated subscription")
+    tokens = TokenService(tenant_id, _setting(store, "client_id", lambda: str(uuid.uuid4())),
+                          _setting(store, "client_secret", lambda: secrets.token_urlsafe(24)),
+                          _setting(store, "signing_key", lambda: secrets.token_hex(32)).encode())
+    arm = Arm(store, load_handlers(providers), page_size=page_size, profile=PROFILES[latency_profile])
+    app = EmulatorApp(arm, tokens)
+    try:
+        ssl_context, ca_path = server_context(state_path)
+        server, thread = serve_in_thread(app, ssl_context, port)
+    except OSError as error:
+        store.close()
+        raise EmulatorError(f"cannot serve the emulator on 127.0.0.1:{port}: {error}",
+                            hint="pick another --port, or 0 for a free one") from error
+    connection = Connection(endpoint=f"https://127.0.0.1:{server.server_port}", ca_cert=str(ca_path),
+                            token=tokens.mint(lifetime=_STATIC_TOKEN_LIFETIME), tenant_id=tenant_id,
+                            client_id=tokens.client_id, client_secret=tokens.client_secret,
+                            subscriptions=[s for s, _, _ in store.subscriptions()])
+    if connection_file:
+        connection.write(connection_file)
+    return Emulator(app, store, server, thread, connection)

@@ -1,0 +1,48 @@
+"""`aksegress emulator serve`: run the emulator in the foreground until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+
+from aksegress.emulator.arm import PROFILES
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aksegress emulator serve",
+                                     description="Serve the offline ARM emulator over HTTPS on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default)")
+    parser.add_argument("--state", default="aksegress-emulator.sqlite", help="SQLite state file (created if missing)")
+    parser.add_argument("--connection-file", help="write the connection JSON here (mode 0600)")
+    parser.add_argument("--tenant", help="tenant GUID (default: the state file's, or a new one)")
+    parser.add_argument("--subscription", action="append", default=[], help="subscription GUID; repeat for several")
+    parser.add_argument("--latency-profile", default="fast", choices=sorted(PROFILES), help="how long async operations take")
+    parser.add_argument("--page-size", type=int, default=100, help="items per list page before nextLink")
+    return parser
+
+
+def serve_main(argv: list[str] | None = None) -> int:
+    """Start the emulator, print its connection JSON on one stdout line, and block until SIGTERM/SIGINT."""
+    from aksegress.emulator import start_emulator
+    from aksegress.errors import EmulatorError
+
+    args = _parser().parse_args(argv)
+    try:
+        emulator = start_emulator(args.state, args.tenant, args.subscription, args.port, page_size=args.page_size,
+                                  latency_profile=args.latency_profile, connection_file=args.connection_file)
+    except EmulatorError as error:
+        print(error, file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    print(json.dumps({"endpoint": emulator.connection.endpoint, "connection_file": args.connection_file}), flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        emulator.stop()
+    return 0

@@ -1,0 +1,78 @@
+"""ARM resource ids and paths: what a request path names (resource, collection, fixed route)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aksegress.emulator.errors import ArmError
+
+
+@dataclass
+class Target:
+    """A parsed ARM path: kind is 'resource', 'collection', or one of the fixed routes."""
+
+    kind: str
+    sub: str = ""
+    rg: str | None = None
+    scope: str = ""           # the id everything in `tail` hangs under
+    namespace: str = ""
+    types: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    op_id: str = ""
+
+    @property
+    def full_type(self) -> str:
+        return "/".join((self.namespace,) + self.types)
+
+    @property
+    def id(self) -> str:
+        tail = [x for pair in zip(self.types, self.names) for x in pair]
+        return "/".join([self.scope, "providers", self.namespace] + tail)
+
+    @property
+    def parent_id(self) -> str:
+        depth = len(self.types) - 1
+        if depth == 0:
+            return self.scope
+        tail = [x for pair in zip(self.types[:depth], self.names[:depth]) for x in pair]
+        return "/".join([self.scope, "providers", self.namespace] + tail)
+
+
+_OPERATION_SEGMENTS = {"operations", "operationresults", "asyncoperations", "operationstatuses"}
+
+
+def parse_path(path: str) -> Target:
+    """Split an ARM path into what it names; raise ArmError(404) for paths ARM would not route."""
+    segs = [s for s in path.split("/") if s]
+    low = [s.lower() for s in segs]
+    if not segs or low[0] != "subscriptions":
+        raise ArmError(404, "NotFound", f"No route for '{path}'.")
+    if len(segs) == 1:
+        return Target("subscriptions")
+    sub, rest = segs[1], low[2:]
+    if not rest:
+        return Target("subscription", sub=sub)
+    if rest == ["resourcegroups"]:
+        return Target("resourceGroups", sub=sub)
+    if rest == ["resources"]:
+        return Target("genericList", sub=sub)
+    rg = segs[3] if rest[0] == "resourcegroups" else None
+    if rest[0] == "resourcegroups" and len(rest) == 2:
+        return Target("resourceGroup", sub=sub, rg=rg)
+    if rest[0] == "resourcegroups" and rest[2:] == ["resources"]:
+        return Target("genericList", sub=sub, rg=rg)
+    if rest[0] == "providers" and len(rest) == 6 and rest[2] == "locations" and rest[4] in _OPERATION_SEGMENTS:
+        return Target("operation", sub=sub, namespace=segs[3], op_id=segs[7])
+    last = max((i for i, s in enumerate(low) if s == "providers" and i >= 2), default=-1)
+    if last < 0 or len(segs) < last + 3:
+        raise ArmError(404, "NotFound", f"No route for '{path}'.")
+    tail = segs[last + 2:]
+    types, names = tuple(tail[0::2]), tuple(tail[1::2])
+    kind = "resource" if len(types) == len(names) else "collection"
+    return Target(kind, sub=sub, rg=rg, scope="/" + "/".join(segs[:last]), namespace=segs[last + 1], types=types, names=names)
+
+
+def type_of(resource_id: str) -> str:
+    """The full ARM type of a resource id, e.g. Microsoft.Network/virtualNetworks/subnets."""
+    target = parse_path(resource_id)
+    return target.full_type

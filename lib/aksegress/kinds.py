@@ -1,0 +1,92 @@
+"""How each Azure resource type is read, written and deleted through the Azure SDK.
+
+A ``Kind`` maps an ARM type to one SDK operations group. Bodies go in and come out as ARM wire JSON
+(dicts), so desired state, plans, the connectivity model and the emulator all speak the same shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from azure.core.exceptions import ResourceNotFoundError
+
+from aksegress import arm_ids
+from aksegress.connect import to_arm
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One ARM resource type and the SDK operations group that manages it."""
+
+    arm_type: str
+    label: str
+    client: str
+    operations: str
+    tagged: bool = True
+    lro: bool = True
+    body_arg: str | None = None
+
+    def ops(self, clients) -> Any:
+        return getattr(getattr(clients, self.client), self.operations)
+
+    def _args(self, rid: arm_ids.ResourceId) -> tuple:
+        return (rid.resource_group, *rid.names)
+
+    def get(self, clients, resource_id: str) -> dict | None:
+        rid = arm_ids.parse(resource_id)
+        try:
+            return to_arm(self.ops(clients).get(*self._args(rid)))
+        except ResourceNotFoundError:
+            return None
+
+    def list_siblings(self, clients, resource_id: str) -> list[dict]:
+        """Every resource of this kind under the same parent (resource group, or parent resource)."""
+        rid = arm_ids.parse(resource_id)
+        try:
+            return [to_arm(item) for item in self.ops(clients).list(*self._args(rid)[:-1])]
+        except ResourceNotFoundError:
+            return []
+
+    def put(self, clients, resource_id: str, body: dict) -> Callable[[], dict]:
+        """Start a create-or-update; returns a function that waits for it and gives the ARM body."""
+        rid = arm_ids.parse(resource_id)
+        ops = self.ops(clients)
+        if self.lro:
+            poller = ops.begin_create_or_update(*self._args(rid), body)
+            return lambda: to_arm(poller.result())
+        result = ops.create_or_update(*self._args(rid), body)
+        return lambda: to_arm(result)
+
+    def delete(self, clients, resource_id: str) -> Callable[[], None]:
+        rid = arm_ids.parse(resource_id)
+        poller = self.ops(clients).begin_delete(*self._args(rid))
+        return lambda: poller.result()
+
+
+class ResourceGroupKind(Kind):
+    """Resource groups live directly under a subscription; create is synchronous."""
+
+    def _args(self, rid: arm_ids.ResourceId) -> tuple:
+        return (rid.resource_group,)
+
+    def list_siblings(self, clients, resource_id: str) -> list[dict]:
+        return [to_arm(rg) for rg in self.ops(clients).list()]
+
+
+RESOURCE_GROUP = ResourceGroupKind("Microsoft.Resources/resourceGroups", "resource group", "resource", "resource_groups", lro=False)
+VIRTUAL_NETWORK = Kind("Microsoft.Network/virtualNetworks", "virtual network", "network", "virtual_networks")
+SUBNET = Kind("Microsoft.Network/virtualNetworks/subnets", "subnet", "network", "subnets", tagged=False)
+PEERING = Kind("Microsoft.Network/virtualNetworks/virtualNetworkPeerings", "peering", "network", "virtual_network_peerings", tagged=False)
+ROUTE_TABLE = Kind("Microsoft.Network/routeTables", "route table", "network", "route_tables")
+ROUTE = Kind("Microsoft.Network/routeTables/routes", "route", "network", "routes", tagged=False)
+
+KINDS: dict[str, Kind] = {k.arm_type.lower(): k for k in [RESOURCE_GROUP, VIRTUAL_NETWORK, SUBNET, PEERING, ROUTE_TABLE, ROUTE]}
+
+
+def kind_of(resource_id: str) -> Kind:
+    arm_type = arm_ids.parse(resource_id).arm_type.lower()
+    try:
+        return KINDS[arm_type]
+    except KeyError:
+        raise KeyError(f"aksegress does not manage resources of type {arm_type}") from None

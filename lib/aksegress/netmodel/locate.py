@@ -1,0 +1,97 @@
+"""Turn the user's words for a source or target (VM, subnet, VNet, cluster, IP, FQDN) into addresses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aksegress.errors import AksegressError
+from aksegress.netmodel.addresses import int_to_ip, is_ip
+from aksegress.netmodel.snapshot import Cluster, NetworkInterface, Snapshot, Subnet, VirtualMachine
+
+_INFRA_SUBNETS = {"azurefirewallsubnet", "azurefirewallmanagementsubnet", "gatewaysubnet", "azurebastionsubnet"}
+
+
+@dataclass
+class Source:
+    label: str
+    ip: str
+    subnet: Subnet
+    nic: NetworkInterface | None = None
+    resource_id: str = ""
+
+
+@dataclass
+class Target:
+    label: str
+    fqdn: str = ""
+    ip: str = ""
+    cluster: Cluster | None = None
+    resource_id: str = ""
+
+
+def first_host(subnet: Subnet) -> str:
+    """The first address Azure hands out in a subnet (.4: .0-.3 are reserved)."""
+    return int_to_ip(subnet.prefixes[0].network + 4)
+
+
+def source_for_subnet(snap: Snapshot, subnet: Subnet) -> Source:
+    for nic in snap.nics.values():
+        for ip, subnet_id in nic.ips:
+            if subnet_id == subnet.id and nic.vm_id:
+                return Source(f"{snap.vnets[subnet.vnet_id].name}/{subnet.name}", ip, subnet, nic, nic.vm_id)
+    return Source(f"{snap.vnets[subnet.vnet_id].name}/{subnet.name}", first_host(subnet), subnet, None, subnet.id)
+
+
+def source_for_vm(snap: Snapshot, vm: VirtualMachine) -> Source:
+    ip, nic = snap.vm_primary_ip(vm)
+    return Source(vm.name, ip, snap.subnets[nic.ips[0][1]], nic, vm.id)
+
+
+def locate_source(snap: Snapshot, ref: str) -> Source:
+    """A VM name or id, a subnet id or `vnet/subnet`, or a VNet name (its first workload subnet, VMs preferred)."""
+    for finder, build in ((snap.find_vm, lambda vm: source_for_vm(snap, vm)),
+                          (snap.find_subnet, lambda sub: source_for_subnet(snap, sub))):
+        try:
+            return build(finder(ref))
+        except AksegressError:
+            pass
+    try:
+        vnet = snap.find_vnet(ref)
+    except AksegressError:
+        raise AksegressError(f"source {ref!r} is not a VM, subnet or VNet in the snapshot",
+                             hint="name a VM, `vnet/subnet`, a subnet id or a VNet") from None
+    subnets = [snap.subnets[s] for s in vnet.subnet_ids if snap.subnets[s].name.lower() not in _INFRA_SUBNETS]
+    if not subnets:
+        raise AksegressError(f"VNet {vnet.name} has no workload subnet", hint="name a subnet or VM instead")
+    with_vm = [s for s in subnets if source_for_subnet(snap, s).nic is not None]
+    return source_for_subnet(snap, (with_vm or subnets)[0])
+
+
+def locate_target(snap: Snapshot, ref: str) -> Target:
+    """`cluster:NAME` (its API server), a VM name, an IPv4 address or an FQDN."""
+    text = ref.strip()
+    if text.lower().startswith("cluster:"):
+        return target_for_cluster(snap.find_cluster(text.split(":", 1)[1]))
+    if is_ip(text):
+        return Target(text, ip=text)
+    try:
+        vm = snap.find_vm(text)
+        ip, _ = snap.vm_primary_ip(vm)
+        return Target(vm.name, ip=ip, resource_id=vm.id)
+    except AksegressError:
+        pass
+    try:
+        return target_for_cluster(snap.find_cluster(text))
+    except AksegressError:
+        pass
+    if "." in text:
+        return Target(text, fqdn=text.lower())
+    raise AksegressError(f"target {ref!r} is not a cluster, VM, IP or FQDN", hint="use cluster:NAME, a VM name, an IP or an FQDN")
+
+
+def target_for_cluster(cluster: Cluster) -> Target:
+    fqdn = cluster.private_fqdn if cluster.private else cluster.fqdn
+    if not fqdn:
+        raise AksegressError(f"cluster {cluster.name} has no {'private ' if cluster.private else ''}FQDN in the snapshot",
+                             hint="include the managedClusters resource as ARM returns it (with privateFQDN)")
+    return Target(f"cluster:{cluster.name}", fqdn=fqdn, cluster=cluster, resource_id=cluster.id)

@@ -1,0 +1,27 @@
+"""Read what exists, with one list call per parent and type rather than one GET per resource."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from aksegress import arm_ids
+from aksegress.kinds import kind_of
+
+
+def observe(resource_ids: Iterable[str], clients_for: Callable[[str], object]) -> dict[str, dict | None]:
+    """Map each id (lower-cased) to its ARM body, or None when it does not exist."""
+    wanted = {rid.lower(): rid for rid in resource_ids}
+    by_scope: dict[tuple[str, str], list[str]] = {}
+    for rid in wanted.values():
+        parsed = arm_ids.parse(rid)
+        scope = str(parsed.parent()) if parsed.chain else f"/subscriptions/{parsed.subscription}"
+        by_scope.setdefault((scope.lower(), parsed.arm_type.lower()), []).append(rid)
+    found: dict[str, dict | None] = {key: None for key in wanted}
+    for ids in by_scope.values():
+        sample = ids[0]
+        clients = clients_for(arm_ids.parse(sample).subscription)
+        for body in kind_of(sample).list_siblings(clients, sample):
+            key = (body.get("id") or "").lower()
+            if key in found:
+                found[key] = body
+    return found

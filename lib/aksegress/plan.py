@@ -1,0 +1,166 @@
+"""Plans: what a step wants, compared with what exists, in the spirit of ``terraform plan``.
+
+Only the fields a step declares are compared and written: everything else on a resource (set by Azure,
+by another step or by hand) is left as it is. A re-run whose plan is all ``unchanged`` writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from aksegress import arm_ids
+from aksegress.kinds import Kind, kind_of
+
+CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
+_SYMBOL = {CREATE: "+", UPDATE: "~", UNCHANGED: "=", DELETE: "-"}
+_COLOUR = {CREATE: "#e8f6e8", UPDATE: "#fff6d5", UNCHANGED: "", DELETE: "#fdecea"}
+
+
+@dataclass(frozen=True)
+class Desired:
+    """A resource as a step wants it: its id, the ARM body fields the step owns, and what it waits for."""
+
+    id: str
+    body: dict
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> Kind:
+        return kind_of(self.id)
+
+    @property
+    def name(self) -> str:
+        return arm_ids.parse(self.id).name
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    path: str
+    observed: Any
+    desired: Any
+
+    def __str__(self) -> str:
+        return f"{self.path}: {_short(self.observed)} -> {_short(self.desired)}"
+
+
+@dataclass
+class Change:
+    action: str
+    desired: Desired
+    observed: dict | None = None
+    diffs: list[FieldDiff] = field(default_factory=list)
+
+    @property
+    def pending(self) -> bool:
+        return self.action in (CREATE, UPDATE, DELETE)
+
+    def body_to_send(self) -> dict:
+        """The full body to PUT: what exists, with the step's fields laid over it."""
+        if self.observed is None:
+            return self.desired.body
+        base = {k: v for k, v in self.observed.items() if k not in ("etag",)}
+        return merge(base, self.desired.body)
+
+
+@dataclass
+class Plan:
+    step: str
+    changes: list[Change]
+
+    @property
+    def pending(self) -> list[Change]:
+        return [c for c in self.changes if c.pending]
+
+    def counts(self) -> dict[str, int]:
+        return {a: sum(c.action == a for c in self.changes) for a in (CREATE, UPDATE, DELETE, UNCHANGED)}
+
+    def summary(self) -> str:
+        n = self.counts()
+        if not self.pending:
+            return f"{self.step}: no changes. {n[UNCHANGED]} resource(s) already match."
+        parts = [f"{n[a]} to {a}" for a in (CREATE, UPDATE, DELETE) if n[a]]
+        return f"{self.step}: {', '.join(parts)}, {n[UNCHANGED]} unchanged."
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = []
+        for c in self.changes:
+            rid = arm_ids.parse(c.desired.id)
+            rows.append({
+                "action": f"{_SYMBOL[c.action]} {c.action}",
+                "kind": c.desired.kind.label,
+                "name": "/".join(rid.names) or rid.name,
+                "resource group": rid.resource_group,
+                "subscription": rid.subscription,
+                "changes": "; ".join(str(d) for d in c.diffs),
+            })
+        return pd.DataFrame(rows, columns=["action", "kind", "name", "resource group", "subscription", "changes"])
+
+    def _repr_html_(self) -> str:
+        frame = self.to_frame()
+        colours = [_COLOUR[c.action] for c in self.changes]
+        styled = frame.style.apply(lambda _: [f"background-color:{colours[i]}" if colours[i] else "" for i in range(len(frame))], axis=0)
+        return f"<p><b>Plan</b>: {self.summary()}</p>" + styled.hide(axis="index").to_html()
+
+
+def plan_changes(step: str, desired: list[Desired], observed: dict[str, dict | None]) -> Plan:
+    """Classify each desired resource as create, update (with the fields that differ) or unchanged."""
+    changes = []
+    for d in desired:
+        seen = observed.get(d.id.lower())
+        if seen is None:
+            changes.append(Change(CREATE, d, None))
+            continue
+        diffs = differences(d.body, seen)
+        changes.append(Change(UPDATE if diffs else UNCHANGED, d, seen, diffs))
+    return Plan(step, changes)
+
+
+def differences(desired: Any, observed: Any, path: str = "") -> list[FieldDiff]:
+    """Fields of ``desired`` that ``observed`` does not match; keys only in ``observed`` are ignored."""
+    if isinstance(desired, dict):
+        if not isinstance(observed, dict):
+            return [FieldDiff(path or "(body)", observed, desired)]
+        out = []
+        for key, want in desired.items():
+            out += differences(want, _get_ci(observed, key), f"{path}.{key}" if path else key)
+        return out
+    if isinstance(desired, list):
+        if not isinstance(observed, list) or len(observed) != len(desired):
+            return [FieldDiff(path, observed, desired)]
+        if any(differences(w, o) for w, o in zip(desired, observed)):
+            return [FieldDiff(path, observed, desired)]
+        return []
+    return [] if _equal(desired, observed) else [FieldDiff(path, observed, desired)]
+
+
+def merge(base: dict, overlay: dict) -> dict:
+    """``overlay`` laid over ``base``: dicts merge key by key, anything else is replaced."""
+    out = dict(base)
+    for key, value in overlay.items():
+        existing = next((k for k in out if k.lower() == key.lower()), key)
+        if isinstance(value, dict) and isinstance(out.get(existing), dict):
+            out[existing] = merge(out[existing], value)
+        else:
+            out.pop(existing, None)
+            out[key] = value
+    return out
+
+
+def _get_ci(mapping: dict, key: str) -> Any:
+    if key in mapping:
+        return mapping[key]
+    return next((v for k, v in mapping.items() if k.lower() == key.lower()), None)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.lower() == b.lower()
+    return a == b
+
+
+def _short(value: Any) -> str:
+    text = "(absent)" if value is None else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."

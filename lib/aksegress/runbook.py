@@ -1,0 +1,180 @@
+"""The runbook for one environment: its params, its SDK clients, and its steps."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from aksegress import connect
+from aksegress.apply import ApplyResult, apply_plan
+from aksegress.checks import CheckReport, matches_desired, provisioned
+from aksegress.errors import TargetError
+from aksegress.observe import observe
+from aksegress.params import load_params, params_path_for
+from aksegress.plan import Plan, plan_changes
+from aksegress.record import emit
+from aksegress.steps import StepSpec, find_step
+
+CONNECTION_ENV = "AKSEGRESS_CONNECTION"
+
+
+def project_root() -> Path:
+    """The folder holding params/ and outputs/: $AKSEGRESS_ROOT, else the nearest parent of the cwd with params/."""
+    if os.environ.get("AKSEGRESS_ROOT"):
+        return Path(os.environ["AKSEGRESS_ROOT"])
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "params").is_dir():
+            return folder
+    return here
+
+
+class Runbook:
+    """An environment's params bound to its target, emulator or Azure, through the Azure SDK."""
+
+    def __init__(self, params, *, connection=None):
+        self.params = params
+        self.connection = connection
+        self.tally = connect.RequestTally()
+        self._clients: dict[str, object] = {}
+
+    @classmethod
+    def open(cls, env: str | None = None, *, params_file: str | None = None, connection_file: str | None = None) -> "Runbook":
+        """Load and validate the params, then bind to the target they name."""
+        path = Path(params_file) if params_file else params_path_for(env or "local", project_root())
+        params = load_params(path)
+        return cls(params, connection=_connection_for(params, connection_file))
+
+    def params_summary(self) -> str:
+        from aksegress.params import summary
+
+        return summary(self.params)
+
+    @property
+    def target(self) -> str:
+        return self.params.target
+
+    def clients(self, subscription_id: str):
+        """SDK clients for one subscription, built once."""
+        key = subscription_id.lower()
+        if key not in self._clients:
+            self._clients[key] = connect.clients_for(subscription_id, connection=self.connection, tally=self.tally)
+        return self._clients[key]
+
+    def verify_target(self) -> pd.DataFrame:
+        """Every subscription the params name is visible to the signed-in identity, in the params' tenant."""
+        wanted = {s.lower() for s in self.params.subscription_ids()}
+        any_sub = next(iter(wanted))
+        visible = {s["subscriptionId"].lower(): s for s in connect.list_subscriptions(self.clients(any_sub))}
+        rows, problems = [], []
+        for sub in sorted(wanted):
+            seen = visible.get(sub)
+            tenant = (seen or {}).get("tenantId")
+            ok = seen is not None and (tenant or "").lower() == self.params.tenant_id.lower()
+            rows.append({"subscription": sub, "name": (seen or {}).get("displayName"), "tenant": tenant,
+                         "state": (seen or {}).get("state"), "verdict": "ok" if ok else "MISMATCH"})
+            if seen is None:
+                problems.append(f"subscription {sub} is not visible to the signed-in identity")
+            elif not ok:
+                problems.append(f"subscription {sub} belongs to tenant {tenant}, but params.tenant_id is {self.params.tenant_id}")
+        if problems:
+            raise TargetError("; ".join(problems), hint="sign in to the tenant the params name, or fix tenant_id / subscription_id in the params file")
+        return pd.DataFrame(rows)
+
+    def step(self, key: str, *, plan_only: bool = False) -> "Step":
+        return Step(self, find_step(key), plan_only=plan_only)
+
+
+class Step:
+    """One step of the runbook: desired state, plan, apply, observed state, tables and checks."""
+
+    def __init__(self, runbook: Runbook, spec: StepSpec, *, plan_only: bool = False):
+        self.runbook = runbook
+        self.plan_only = plan_only
+        self.spec = spec
+        self.params = runbook.params
+        self.last_plan: Plan | None = None
+        self.last_apply: ApplyResult | None = None
+        self._tally_start = runbook.tally.snapshot()
+
+    def desired(self):
+        return self.spec.desired(self.params)
+
+    def observe(self) -> dict[str, dict | None]:
+        return observe([d.id for d in self.desired()], self.runbook.clients)
+
+    def plan(self) -> Plan:
+        """Compare the desired state with what exists; writes nothing."""
+        self.last_plan = plan_changes(self.spec.key, self.desired(), self.observe())
+        return self.last_plan
+
+    def apply(self, plan: Plan | None = None) -> ApplyResult:
+        """Carry out the plan's changes (none in a plan-only run)."""
+        plan = plan or self.last_plan or self.plan()
+        if self.plan_only:
+            self.last_apply = ApplyResult(self.spec.key, skipped=True)
+        else:
+            self.last_apply = apply_plan(plan, self.runbook.clients)
+        return self.last_apply
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A state table of this step, from the live state."""
+        try:
+            build = self.spec.tables[name]
+        except KeyError:
+            raise KeyError(f"step {self.spec.key} has no table {name!r}; it has: {', '.join(self.spec.tables)}") from None
+        return build(self.params, self.observe())
+
+    def verify(self) -> CheckReport:
+        """Compare the live state with the desired state and the step's own rules."""
+        if self.plan_only:
+            return CheckReport(self.spec.key, [], skipped_reason="plan-only run: nothing was applied")
+        observed = self.observe()
+        verdicts = matches_desired(self.desired(), observed) + provisioned(observed)
+        if self.spec.checks:
+            verdicts += self.spec.checks(self.params, observed)
+        return CheckReport(self.spec.key, verdicts)
+
+    def check(self) -> None:
+        """Show and record the verdicts; fail the notebook (``CheckFailed``) when any is false."""
+        report = self.verify()
+        _show(report)
+        self.record(report)
+        report.raise_if_failed()
+
+    def record(self, report: CheckReport) -> dict:
+        """Emit the step's machine-readable record (plan, apply, checks, ARM calls) for the runner."""
+        counts = self.runbook.tally.since(self._tally_start)
+        record = {
+            "step": self.spec.key,
+            "changes": {
+                "planned": len(self.last_plan.pending) if self.last_plan else 0,
+                "applied": len(self.last_apply.applied) if self.last_apply else 0,
+                "plan": [{"action": c.action, "id": c.desired.id, "diffs": [str(d) for d in c.diffs]} for c in (self.last_plan.pending if self.last_plan else [])],
+            },
+            "checks": [v.to_dict() for v in report.verdicts],
+            "checks_skipped": report.skipped_reason,
+            "arm": counts,
+        }
+        emit(record)
+        return record
+
+
+def _show(obj) -> None:
+    try:
+        from IPython.display import display
+    except ImportError:
+        print(obj.summary())
+        return
+    display(obj)
+
+
+def _connection_for(params, connection_file: str | None):
+    if params.target == "azure":
+        return None
+    path = connection_file or os.environ.get(CONNECTION_ENV)
+    if path:
+        return connect.read_connection(path)
+    return connect.embedded_emulator(params, project_root())

@@ -1,0 +1,165 @@
+"""Run the notebooks of a step range in order with papermill, and keep each run as a record.
+
+Every run writes ``outputs/<env>/<run-id>/``: the executed notebooks and ``run.json``. Against the
+emulator target with no running emulator named, the runner starts one on the environment's own state
+file, so the next run meets the same world.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from jupyter_client.manager import KernelManager
+
+from aksegress import connect
+from aksegress.params import load_params
+from aksegress.record import read_records
+from aksegress.runbook import CONNECTION_ENV
+from aksegress.steps import StepSpec, all_steps, find_step
+
+PASSED, FAILED, NOT_RUN = "passed", "failed", "not-run"
+EXIT_OK, EXIT_FAILED, EXIT_DRIFT = 0, 1, 2
+
+
+@dataclass
+class RunOutcome:
+    run_dir: Path
+    record: dict = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        if self.record["status"] != PASSED:
+            return EXIT_FAILED
+        if self.record["plan_only"] and any(s["changes"]["planned"] for s in self.record["steps"]):
+            return EXIT_DRIFT
+        return EXIT_OK
+
+
+def select_steps(from_step: str | None, to_step: str | None) -> list[StepSpec]:
+    steps = all_steps()
+    start = steps.index(find_step(from_step)) if from_step else 0
+    end = steps.index(find_step(to_step)) if to_step else len(steps) - 1
+    return steps[start:end + 1]
+
+
+def run(params_file: Path, *, root: Path, connection_file: str | None = None, from_step: str | None = None,
+        to_step: str | None = None, plan_only: bool = False, output: Path | None = None, echo=print) -> RunOutcome:
+    """Execute the selected steps' notebooks; stop at the first failure."""
+    params = load_params(params_file)
+    steps = select_steps(from_step, to_step)
+    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = Path(output) if output else root / "outputs" / params.environment / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    record = {
+        "run_id": run_id, "environment": params.environment, "target": params.target,
+        "params_file": str(params_file), "params_sha256": hashlib.sha256(Path(params_file).read_bytes()).hexdigest(),
+        "commit": _commit(root), "started": _now(), "finished": None, "status": "running", "plan_only": plan_only,
+        "arm": {"reads": 0, "writes": 0},
+        "steps": [_step_entry(s) for s in steps],
+    }
+    with ExitStack() as stack:
+        connection_path = connection_file or os.environ.get(CONNECTION_ENV)
+        if not connection_path and params.target == "emulator":
+            emulator = stack.enter_context(connect.environment_emulator(params, root))
+            connection_path = str(emulator.connection_path)
+            echo(f"emulator: {emulator.connection.endpoint} (state {emulator.state_path})")
+        env_before = os.environ.get(CONNECTION_ENV)
+        if connection_path:
+            os.environ[CONNECTION_ENV] = str(Path(connection_path).resolve())
+        try:
+            record["status"] = _run_steps(steps, record, params_file, run_dir, root, plan_only, echo)
+        finally:
+            _restore_env(CONNECTION_ENV, env_before)
+    record["finished"] = _now()
+    (run_dir / "run.json").write_text(json.dumps(record, indent=2))
+    echo(f"run {run_id}: {record['status']}; ARM reads {record['arm']['reads']}, writes {record['arm']['writes']}; record in {run_dir}")
+    return RunOutcome(run_dir, record)
+
+
+def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo) -> str:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    for index, (spec, entry) in enumerate(zip(steps, record["steps"])):
+        echo(f"[{index + 1}/{len(steps)}] {spec.key}: {spec.title} ...")
+        started = time.monotonic()
+        out_path = run_dir / spec.notebook
+        try:
+            papermill.execute_notebook(
+                str(root / "notebooks" / spec.notebook), str(out_path),
+                parameters={"env": record["environment"], "params_file": str(Path(params_file).resolve()), "plan_only": plan_only},
+                kernel_name="python3", progress_bar=False, cwd=str(root / "notebooks"),
+                kernel_manager_class="aksegress.runner.LocalKernelManager",
+            )
+            entry["status"] = PASSED
+        except PapermillExecutionError as exc:
+            entry["status"] = FAILED
+            entry["error"] = {"cell": exc.exec_count, "cell_index": exc.cell_index, "ename": exc.ename, "evalue": _first_line(exc.evalue)}
+        entry["duration_s"] = round(time.monotonic() - started, 2)
+        _merge_records(entry, out_path)
+        record["arm"]["reads"] += entry["arm"]["reads"]
+        record["arm"]["writes"] += entry["arm"]["writes"]
+        if entry["status"] == FAILED:
+            err = entry["error"]
+            echo(f"    FAILED in {spec.notebook}, cell [{err['cell']}]: {err['ename']}: {err['evalue']}")
+            echo(f"    the executed notebook is {out_path}")
+            return FAILED
+        echo(f"    passed in {entry['duration_s']}s: {entry['changes']['planned']} change(s) planned, {entry['changes']['applied']} applied, "
+             f"{sum(c['ok'] for c in entry['checks'])}/{len(entry['checks'])} checks")
+    return PASSED
+
+
+class LocalKernelManager(KernelManager):
+    """Kernels talk to the runner over local IPC sockets rather than unencrypted TCP."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("transport", "ipc")
+        super().__init__(**kwargs)
+
+
+def _merge_records(entry: dict, notebook: Path) -> None:
+    if not notebook.exists():
+        return
+    for rec in read_records(notebook):
+        entry["changes"]["planned"] += rec["changes"]["planned"]
+        entry["changes"]["applied"] += rec["changes"]["applied"]
+        entry["changes"].setdefault("plan", []).extend(rec["changes"].get("plan", []))
+        entry["checks"] += rec["checks"]
+        entry["arm"]["reads"] += rec["arm"]["reads"]
+        entry["arm"]["writes"] += rec["arm"]["writes"]
+
+
+def _step_entry(spec: StepSpec) -> dict:
+    return {"name": spec.key, "notebook": spec.notebook, "status": NOT_RUN, "duration_s": 0.0,
+            "changes": {"planned": 0, "applied": 0}, "checks": [], "arm": {"reads": 0, "writes": 0}}
+
+
+def _commit(root: Path) -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value

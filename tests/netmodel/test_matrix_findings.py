@@ -1,0 +1,64 @@
+"""Reachability matrix and estate-wide findings."""
+
+from aksegress.netmodel import findings, reachability_matrix
+from tests.netmodel.arm import app_rule, article, collection, network_rule, rcg
+
+
+def test_the_matrix_has_one_cell_per_vm_and_cluster_with_a_disposition():
+    table = reachability_matrix(article(link_spoke2=True).snapshot())
+    cells = dict(zip(table["source"], table["disposition"]))
+    assert cells == {"vm-spoke1": "DELIVERED", "vm-spoke2": "DENIED_BY_FIREWALL", "vm-spoke3": "DNS_NXDOMAIN"}
+
+
+def _kinds(estate):
+    return {f.kind: f for f in findings(estate.snapshot())}
+
+
+def test_a_rule_covered_by_an_earlier_rule_is_reported_shadowed():
+    estate = article()
+    rules = [network_rule("wide", ["10.0.0.0/8"], ["10.1.0.0/16"], ["*"]), network_rule("narrow", ["10.2.0.0/16"], ["10.1.0.4"], ["443"])]
+    estate.add(rcg(estate.get("fw-policy"), "extra", 400, [collection("c", 100, "Deny", rules)]))
+    shadowed = _kinds(estate)["shadowed-rule"]
+    assert "narrow" in shadowed.resource and "wide" in shadowed.message
+
+
+def test_a_network_allow_to_everything_shadows_an_application_deny():
+    estate = article()
+    estate.add(rcg(estate.get("fw-policy"), "a", 100, [collection("deny-app", 100, "Deny", [app_rule("no-github", ["*"], ["github.com"])])]),
+               rcg(estate.get("fw-policy"), "n", 500, [collection("net", 100, "Allow", [network_rule("all-443", ["*"], ["*"], ["443"])])]))
+    found = [f for f in findings(estate.snapshot()) if f.kind == "shadowed-rule" and "no-github" in f.resource]
+    assert found and found[0].severity == "Error" and "different action" in found[0].message
+
+
+def test_the_articles_allow_azure_ips_rule_is_reported_broader_than_needed():
+    assert "allow-azure-ips" in _kinds(article())["broad-rule"].resource
+
+
+def test_equal_priority_rule_collection_groups_are_flagged_with_community_confidence():
+    estate = article()
+    estate.props("DefaultApplicationRuleCollectionGroup")["priority"] = 200
+    finding = _kinds(estate)["equal-priority-rule-collection-groups"]
+    assert finding.confidence == "C" and "[C]" in finding.confidence_note
+
+
+def test_an_fqdn_network_rule_without_dns_proxy_is_an_error():
+    estate = article(proxy=False)
+    estate.add(rcg(estate.get("fw-policy"), "ntp", 400, [collection("c", 100, "Allow",
+               [network_rule("ntp", ["*"], [], ["123"], ("UDP",), fqdns=["ntp.ubuntu.com"])])]))
+    assert _kinds(estate)["fqdn-network-rule-without-dns-proxy"].severity == "Error"
+
+
+def test_a_zone_linked_to_a_spoke_that_uses_the_firewall_as_dns_is_reported_unusable():
+    finding = _kinds(article(spoke_dns_firewall=True))["unused-zone-link"]
+    assert "vnet-spoke1" in finding.message and finding.fix.endswith("to vnet-hub")
+
+
+def test_allow_forwarded_traffic_false_on_a_spoke_to_hub_peering_is_an_error_with_the_caveat():
+    estate = article()
+    estate.props("spoke1-to-hub")["allowForwardedTraffic"] = False
+    finding = _kinds(estate)["forwarded-traffic-disabled"]
+    assert finding.severity == "Error" and finding.confidence == "C" and "reported not to enforce" in finding.message
+
+
+def test_a_healthy_article_estate_reports_only_the_broad_rule():
+    assert {f.kind for f in findings(article(link_spoke2=True).snapshot())} == {"broad-rule"}

@@ -1,0 +1,51 @@
+"""The command line a user meets: `aksegress validate` and bad input refused before any request."""
+
+from pathlib import Path
+
+import yaml
+
+from tests.runbook.conftest import REPO, aksegress
+
+
+def _broken_params(tmp_path: Path) -> Path:
+    data = yaml.safe_load((REPO / "params" / "local.yaml").read_text())
+    data["tenant_id"] = "not-a-guid"
+    data["spokes"]["spoke1"]["subnets"]["aks"] = "10.9.0.0/22"
+    data["hub"]["subnets"]["AzureFirewallSubnet"] = "10.0.1.0/27"
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_validate_prints_a_summary_and_exits_0_for_a_valid_file():
+    done = aksegress("validate", "--params", str(REPO / "params" / "local.yaml"), cwd=REPO)
+    assert done.returncode == 0
+    assert "spoke2" in done.stdout and "access" in done.stdout
+
+
+def test_validate_prints_every_problem_with_its_field_and_exits_1(tmp_path):
+    done = aksegress("validate", "--params", str(_broken_params(tmp_path)), cwd=REPO)
+    assert done.returncode == 1
+    for field in ("tenant_id", "spokes.spoke1.subnets.aks", "hub.subnets.AzureFirewallSubnet"):
+        assert field in done.stderr
+
+
+def test_run_with_bad_params_sends_no_request_to_the_emulator(tmp_path, emulator):
+    done = aksegress("run", "--params", str(_broken_params(tmp_path)), "--connection-file", str(tmp_path / "arm.json"),
+                     "--output", str(tmp_path / "run"), cwd=REPO)
+    assert done.returncode == 1
+    assert "tenant_id" in done.stderr
+    counts = emulator.counters()
+    assert counts["reads"] == 0 and counts["writes"] == 0
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_unknown_step_name_lists_the_steps():
+    done = aksegress("run", "--env", "local", "--from", "42", "--plan", cwd=REPO)
+    assert done.returncode == 1
+    assert "01-hub-and-spokes" in done.stderr
+
+
+def test_an_unknown_step_is_a_short_error_not_a_traceback():
+    done = aksegress("run", "--env", "local", "--from", "42", "--plan", cwd=REPO)
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,71 @@
+"""`aksegress run` executes the notebooks with papermill and keeps a record a pipeline can read."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.runbook.conftest import aksegress
+
+pytestmark = pytest.mark.slow
+
+
+def _record(run_dir: Path) -> dict:
+    return json.loads((run_dir / "run.json").read_text())
+
+
+def _only_run(project: Path, env: str = "local") -> Path:
+    runs = [p for p in (project / "outputs" / env).iterdir() if (p / "run.json").exists()]
+    assert len(runs) == 1
+    return runs[0]
+
+
+def test_a_first_run_passes_steps_00_and_01_with_every_peering_connected(project):
+    done = aksegress("run", "--env", "local", "--to", "01", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    record = _record(_only_run(project))
+    assert [(s["name"], s["status"]) for s in record["steps"]] == [("00-prerequisites", "passed"), ("01-hub-and-spokes", "passed")]
+    peerings = [c for c in record["steps"][1]["checks"] if c["name"].endswith("connected, forwarded traffic allowed")]
+    assert len(peerings) == 6 and all(c["ok"] for c in peerings)
+    assert all("peeringState=Connected" in c["detail"] and "allowForwardedTraffic=True" in c["detail"] for c in peerings)
+    assert {"run_id", "environment", "params_sha256", "commit", "started", "finished", "status", "arm", "steps"} <= set(record)
+    assert (_only_run(project) / "01-hub-and-spokes.ipynb").exists()
+
+
+def test_a_second_run_plans_no_change_and_the_emulator_counts_no_write(emulator, tmp_path):
+    first = aksegress("run", "--params", "params/local.yaml", "--to", "01", "--connection-file", str(tmp_path / "arm.json"),
+                      "--output", str(tmp_path / "run1"), cwd=Path(__file__).resolve().parents[2])
+    assert first.returncode == 0, first.stdout + first.stderr
+    before = emulator.counters()
+    second = aksegress("run", "--params", "params/local.yaml", "--to", "01", "--connection-file", str(tmp_path / "arm.json"),
+                       "--output", str(tmp_path / "run2"), cwd=Path(__file__).resolve().parents[2])
+    assert second.returncode == 0, second.stdout + second.stderr
+    after = emulator.counters()
+    assert after["writes"] == before["writes"]
+    record = _record(tmp_path / "run2")
+    assert [s["changes"]["planned"] for s in record["steps"]] == [0, 0]
+    assert record["arm"]["writes"] == 0 and record["arm"]["reads"] > 0
+
+
+def test_plan_only_writes_nothing_and_exits_2_when_there_is_drift(emulator, tmp_path):
+    done = aksegress("run", "--params", "params/local.yaml", "--to", "01", "--plan", "--connection-file", str(tmp_path / "arm.json"),
+                     "--output", str(tmp_path / "plan"), cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert emulator.counters()["writes"] == 0
+    assert _record(tmp_path / "plan")["steps"][0]["changes"]["planned"] == 4
+
+
+def test_a_failing_step_stops_the_run_and_names_the_notebook_and_cell(emulator, tmp_path):
+    from tests.emulator.conftest import raw_request
+
+    fault = {"method": "PUT", "type": "Microsoft.Network/virtualNetworks", "code": "InternalServerError", "message": "Injected.", "times": 50}
+    assert raw_request(emulator.connection, "POST", "/_emulator/faults", body=fault).status == 204
+    done = aksegress("run", "--params", "params/local.yaml", "--connection-file", str(tmp_path / "arm.json"),
+                     "--output", str(tmp_path / "failed"), cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 1
+    assert "FAILED in 01-hub-and-spokes.ipynb, cell [" in done.stdout
+    assert "InternalServerError" in done.stdout
+    record = _record(tmp_path / "failed")
+    assert record["status"] == "failed"
+    assert [s["status"] for s in record["steps"]][:2] == ["passed", "failed"]
+    assert all(s["status"] == "not-run" for s in record["steps"][2:])
