@@ -22,6 +22,7 @@ from aksegress.plan import DELETE, Change, Plan
 class ApplyResult:
     step: str
     applied: list[Change] = field(default_factory=list)
+    started: list[Change] = field(default_factory=list)
     seconds: float = 0.0
     skipped: bool = False
 
@@ -30,7 +31,8 @@ class ApplyResult:
             return f"{self.step}: apply skipped (plan only)."
         if not self.applied:
             return f"{self.step}: nothing to apply; the target already matches."
-        return f"{self.step}: applied {len(self.applied)} change(s) in {self.seconds:.1f}s."
+        waiting = f" ({len(self.started)} still running in Azure: {', '.join(c.desired.name for c in self.started)})" if self.started else ""
+        return f"{self.step}: applied {len(self.applied)} change(s) in {self.seconds:.1f}s{waiting}."
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -77,7 +79,10 @@ def apply_plan(plan: Plan, clients_for: Callable[[str], object], *, on_wait: Cal
         failures = []
         for change, wait in running:
             try:
-                wait()
+                if change.desired.wait:
+                    wait()
+                else:
+                    result.started.append(change)
                 result.applied.append(change)
             except HttpResponseError as exc:
                 failures.append((change, exc))

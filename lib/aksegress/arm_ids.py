@@ -13,6 +13,7 @@ class ResourceId:
     resource_group: str | None
     namespace: str | None
     chain: tuple[tuple[str, str], ...]
+    scope: str | None = None
 
     @property
     def name(self) -> str:
@@ -29,9 +30,13 @@ class ResourceId:
         return "/".join([self.namespace or ""] + [t for t, _ in self.chain])
 
     def parent(self) -> "ResourceId":
-        return ResourceId(self.subscription, self.resource_group, self.namespace, self.chain[:-1])
+        if self.scope and len(self.chain) == 1:
+            return parse(self.scope)
+        return ResourceId(self.subscription, self.resource_group, self.namespace, self.chain[:-1], self.scope)
 
     def __str__(self) -> str:
+        if self.scope:
+            return f"{self.scope}/providers/{self.namespace}" + "".join(f"/{t}/{n}" for t, n in self.chain)
         out = f"/subscriptions/{self.subscription}"
         if self.resource_group:
             out += f"/resourceGroups/{self.resource_group}"
@@ -41,7 +46,19 @@ class ResourceId:
 
 
 def parse(resource_id: str) -> ResourceId:
-    """Parse ``/subscriptions/S/resourceGroups/G/providers/NS/type/name[/child/name...]``."""
+    """Parse ``/subscriptions/S/resourceGroups/G/providers/NS/type/name[/child/name...]``.
+
+    An extension resource (``{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}``) keeps its
+    scope, and takes its subscription and resource group from it.
+    """
+    lowered = resource_id.lower()
+    first = lowered.find("/providers/")
+    last = lowered.rfind("/providers/")
+    if first != -1 and last != first:
+        scope = parse(resource_id[:last])
+        tail = resource_id[last:].strip("/").split("/")[1:]
+        chain = tuple((tail[i], tail[i + 1]) for i in range(1, len(tail) - 1, 2))
+        return ResourceId(scope.subscription, scope.resource_group, tail[0], chain, resource_id[:last])
     parts = [p for p in resource_id.strip("/").split("/") if p]
     if len(parts) < 2 or parts[0].lower() != "subscriptions":
         raise ValueError(f"not an Azure resource id: {resource_id!r}")

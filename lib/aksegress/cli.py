@@ -47,7 +47,14 @@ def cmd_emulator(args) -> int:
 def cmd_doctor(args) -> int:
     from aksegress.netmodel.doctor import doctor_main
 
-    return doctor_main(args.rest)
+    return doctor_main(args.rest, live_snapshot=_live_snapshot)
+
+
+def _live_snapshot(args):
+    from aksegress.live import environment_snapshot
+    from aksegress.runbook import Runbook
+
+    return environment_snapshot(Runbook.open(args.env, params_file=args.params, connection_file=args.connection_file))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,7 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    if argv and argv[0] in ("emulator", "doctor"):
+        args = parser.parse_args(argv[:1])
+        args.rest = argv[1:]
+    else:
+        args = parser.parse_args(argv)
     try:
         return args.func(args)
     except AksegressError as exc:

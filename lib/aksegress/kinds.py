@@ -74,14 +74,87 @@ class ResourceGroupKind(Kind):
         return [to_arm(rg) for rg in self.ops(clients).list()]
 
 
+class ListByGroupKind(Kind):
+    """Top-level types whose SDK calls the resource-group list ``list_by_resource_group``."""
+
+    def list_siblings(self, clients, resource_id: str) -> list[dict]:
+        rid = arm_ids.parse(resource_id)
+        try:
+            return [to_arm(item) for item in self.ops(clients).list_by_resource_group(rid.resource_group)]
+        except ResourceNotFoundError:
+            return []
+
+
+class RecordSetKind(Kind):
+    """Private DNS record sets: the record type sits between the zone and the record name."""
+
+    record_type = "A"
+
+    def _args(self, rid: arm_ids.ResourceId) -> tuple:
+        zone, name = rid.names
+        return (rid.resource_group, zone, self.record_type, name)
+
+    def list_siblings(self, clients, resource_id: str) -> list[dict]:
+        rid = arm_ids.parse(resource_id)
+        try:
+            return [to_arm(r) for r in self.ops(clients).list_by_type(rid.resource_group, rid.names[0], self.record_type)]
+        except ResourceNotFoundError:
+            return []
+
+
+class RoleAssignmentKind(Kind):
+    """Role assignments hang off any scope; their name is a GUID and create is synchronous."""
+
+    def _args(self, rid: arm_ids.ResourceId) -> tuple:
+        return (rid.scope, rid.name)
+
+    def list_siblings(self, clients, resource_id: str) -> list[dict]:
+        rid = arm_ids.parse(resource_id)
+        try:
+            return [to_arm(a) for a in self.ops(clients).list_for_scope(rid.scope, filter="atScope()")]
+        except ResourceNotFoundError:
+            return []
+
+    def put(self, clients, resource_id: str, body: dict) -> Callable[[], dict]:
+        rid = arm_ids.parse(resource_id)
+        from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
+
+        props = body["properties"]
+        params = RoleAssignmentCreateParameters(role_definition_id=props["roleDefinitionId"], principal_id=props["principalId"],
+                                                principal_type=props.get("principalType"))
+        result = self.ops(clients).create(rid.scope, rid.name, params)
+        return lambda: to_arm(result)
+
+    def delete(self, clients, resource_id: str) -> Callable[[], None]:
+        rid = arm_ids.parse(resource_id)
+        self.ops(clients).delete(rid.scope, rid.name)
+        return lambda: None
+
+
 RESOURCE_GROUP = ResourceGroupKind("Microsoft.Resources/resourceGroups", "resource group", "resource", "resource_groups", lro=False)
 VIRTUAL_NETWORK = Kind("Microsoft.Network/virtualNetworks", "virtual network", "network", "virtual_networks")
 SUBNET = Kind("Microsoft.Network/virtualNetworks/subnets", "subnet", "network", "subnets", tagged=False)
 PEERING = Kind("Microsoft.Network/virtualNetworks/virtualNetworkPeerings", "peering", "network", "virtual_network_peerings", tagged=False)
 ROUTE_TABLE = Kind("Microsoft.Network/routeTables", "route table", "network", "route_tables")
-ROUTE = Kind("Microsoft.Network/routeTables/routes", "route", "network", "routes", tagged=False)
+PUBLIC_IP = Kind("Microsoft.Network/publicIPAddresses", "public IP", "network", "public_ip_addresses")
+FIREWALL_POLICY = Kind("Microsoft.Network/firewallPolicies", "firewall policy", "network", "firewall_policies")
+RULE_COLLECTION_GROUP = Kind("Microsoft.Network/firewallPolicies/ruleCollectionGroups", "rule collection group", "network",
+                             "firewall_policy_rule_collection_groups", tagged=False)
+FIREWALL = Kind("Microsoft.Network/azureFirewalls", "firewall", "network", "azure_firewalls")
+VPN_GATEWAY = Kind("Microsoft.Network/virtualNetworkGateways", "VPN gateway", "network", "virtual_network_gateways")
+NIC = Kind("Microsoft.Network/networkInterfaces", "network interface", "network", "network_interfaces")
+PRIVATE_ZONE = ListByGroupKind("Microsoft.Network/privateDnsZones", "private DNS zone", "privatedns", "private_zones")
+ZONE_LINK = Kind("Microsoft.Network/privateDnsZones/virtualNetworkLinks", "private DNS zone link", "privatedns", "virtual_network_links")
+A_RECORD = RecordSetKind("Microsoft.Network/privateDnsZones/A", "A record", "privatedns", "record_sets", tagged=False, lro=False)
+MANAGED_CLUSTER = ListByGroupKind("Microsoft.ContainerService/managedClusters", "AKS cluster", "containerservice", "managed_clusters")
+VIRTUAL_MACHINE = Kind("Microsoft.Compute/virtualMachines", "virtual machine", "compute", "virtual_machines")
+ROLE_ASSIGNMENT = RoleAssignmentKind("Microsoft.Authorization/roleAssignments", "role assignment", "authorization", "role_assignments",
+                                     tagged=False, lro=False)
 
-KINDS: dict[str, Kind] = {k.arm_type.lower(): k for k in [RESOURCE_GROUP, VIRTUAL_NETWORK, SUBNET, PEERING, ROUTE_TABLE, ROUTE]}
+KINDS: dict[str, Kind] = {k.arm_type.lower(): k for k in [
+    RESOURCE_GROUP, VIRTUAL_NETWORK, SUBNET, PEERING, ROUTE_TABLE, PUBLIC_IP, FIREWALL_POLICY, RULE_COLLECTION_GROUP, FIREWALL,
+    VPN_GATEWAY, NIC, PRIVATE_ZONE, ZONE_LINK, A_RECORD, MANAGED_CLUSTER, VIRTUAL_MACHINE, ROLE_ASSIGNMENT,
+]}
 
 
 def kind_of(resource_id: str) -> Kind:

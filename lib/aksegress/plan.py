@@ -21,11 +21,18 @@ _COLOUR = {CREATE: "#e8f6e8", UPDATE: "#fff6d5", UNCHANGED: "", DELETE: "#fdecea
 
 @dataclass(frozen=True)
 class Desired:
-    """A resource as a step wants it: its id, the ARM body fields the step owns, and what it waits for."""
+    """A resource as a step wants it: its id, the ARM body fields the step owns, and what it waits for.
+
+    ``create_only`` fields are sent when the resource is created and never compared afterwards (Azure does
+    not echo some of them, e.g. a VM's SSH settings); ``wait=False`` starts a long create without waiting
+    for it (a VPN gateway takes the better part of an hour).
+    """
 
     id: str
     body: dict
     depends_on: tuple[str, ...] = ()
+    create_only: dict | None = None
+    wait: bool = True
 
     @property
     def kind(self) -> Kind:
@@ -60,7 +67,7 @@ class Change:
     def body_to_send(self) -> dict:
         """The full body to PUT: what exists, with the step's fields laid over it."""
         if self.observed is None:
-            return self.desired.body
+            return merge(self.desired.body, self.desired.create_only or {})
         base = {k: v for k, v in self.observed.items() if k not in ("etag",)}
         return merge(base, self.desired.body)
 

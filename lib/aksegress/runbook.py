@@ -11,6 +11,7 @@ from aksegress import connect
 from aksegress.apply import ApplyResult, apply_plan
 from aksegress.checks import CheckReport, matches_desired, provisioned
 from aksegress.errors import TargetError
+from aksegress.facts import Facts
 from aksegress.observe import observe
 from aksegress.params import load_params, params_path_for
 from aksegress.plan import Plan, plan_changes
@@ -38,6 +39,7 @@ class Runbook:
         self.params = params
         self.connection = connection
         self.tally = connect.RequestTally()
+        self.facts = Facts(self)
         self._clients: dict[str, object] = {}
 
     @classmethod
@@ -97,26 +99,47 @@ class Step:
         self.params = runbook.params
         self.last_plan: Plan | None = None
         self.last_apply: ApplyResult | None = None
+        self._observed: dict | None = None
+        self._snapshot = None
         self._tally_start = runbook.tally.snapshot()
 
     def desired(self):
-        return self.spec.desired(self.params)
+        return self.spec.desired(self.params, self.runbook.facts)
 
     def observe(self) -> dict[str, dict | None]:
-        return observe([d.id for d in self.desired()], self.runbook.clients)
+        """The live state of this step's resources (read once, until the next apply)."""
+        if self._observed is None:
+            self._observed = observe([d.id for d in self.desired()], self.runbook.clients)
+        return self._observed
+
+    def snapshot(self):
+        """The whole environment as the connectivity model sees it (read once, until the next apply)."""
+        if self._snapshot is None:
+            from aksegress.live import environment_snapshot
+
+            self._snapshot = environment_snapshot(self.runbook)
+        return self._snapshot
+
+    def refresh(self) -> None:
+        self._observed = None
+        self._snapshot = None
 
     def plan(self) -> Plan:
         """Compare the desired state with what exists; writes nothing."""
+        self.refresh()
         self.last_plan = plan_changes(self.spec.key, self.desired(), self.observe())
         return self.last_plan
 
     def apply(self, plan: Plan | None = None) -> ApplyResult:
-        """Carry out the plan's changes (none in a plan-only run)."""
+        """Carry out the plan's changes (none in a plan-only run), after the step's own pre-flight checks."""
         plan = plan or self.last_plan or self.plan()
         if self.plan_only:
             self.last_apply = ApplyResult(self.spec.key, skipped=True)
-        else:
-            self.last_apply = apply_plan(plan, self.runbook.clients)
+            return self.last_apply
+        if self.spec.precheck and plan.pending:
+            self.spec.precheck(self, plan)
+        self.last_apply = apply_plan(plan, self.runbook.clients)
+        self.refresh()
         return self.last_apply
 
     def table(self, name: str) -> pd.DataFrame:
@@ -125,16 +148,19 @@ class Step:
             build = self.spec.tables[name]
         except KeyError:
             raise KeyError(f"step {self.spec.key} has no table {name!r}; it has: {', '.join(self.spec.tables)}") from None
-        return build(self.params, self.observe())
+        return build(self)
 
     def verify(self) -> CheckReport:
         """Compare the live state with the desired state and the step's own rules."""
         if self.plan_only:
             return CheckReport(self.spec.key, [], skipped_reason="plan-only run: nothing was applied")
+        self.refresh()
+        desired = self.desired()
         observed = self.observe()
-        verdicts = matches_desired(self.desired(), observed) + provisioned(observed)
+        waiting = {d.id.lower() for d in desired if not d.wait}
+        verdicts = matches_desired(desired, observed) + provisioned({k: v for k, v in observed.items() if k not in waiting})
         if self.spec.checks:
-            verdicts += self.spec.checks(self.params, observed)
+            verdicts += self.spec.checks(self)
         return CheckReport(self.spec.key, verdicts)
 
     def check(self) -> None:

@@ -7,7 +7,7 @@ from aksegress.desired.common import subnet_id, tags_for, vnet_id
 from aksegress.plan import Desired
 
 
-def resource_groups(params) -> list[Desired]:
+def resource_groups(params, facts=None) -> list[Desired]:
     """One resource group per distinct (subscription, group) the hub and spokes name."""
     seen, out = set(), []
     for _, site in params.sites():
@@ -18,7 +18,7 @@ def resource_groups(params) -> list[Desired]:
     return out
 
 
-def networks(params) -> list[Desired]:
+def networks(params, facts=None) -> list[Desired]:
     """VNets with their subnets, and a peering each way between the hub and every spoke."""
     out = []
     for _, site in params.sites():

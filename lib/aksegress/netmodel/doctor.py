@@ -1,4 +1,9 @@
-"""`aksegress doctor`: trace flows (or the whole matrix) over a folder of ARM JSON files and say what fails and why."""
+"""`aksegress doctor`: trace flows (or the whole matrix) and say what fails and why.
+
+The snapshot comes from a folder of ARM JSON files (`--snapshot DIR`), or from a live environment through
+a loader the caller supplies (the CLI reads `--env` / `--params` through the Azure SDK); this module never
+talks to Azure itself.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,11 @@ from aksegress.netmodel.trace import trace
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aksegress doctor", description="Offline connectivity doctor over ARM JSON.")
-    p.add_argument("--snapshot", required=True, help="folder of ARM JSON files (one resource, a list, or {value: [...]})")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--snapshot", help="folder of ARM JSON files (one resource, a list, or {value: [...]})")
+    where.add_argument("--env", help="read the live state of params/<env>.yaml's target")
+    where.add_argument("--params", help="read the live state of this params file's target")
+    p.add_argument("--connection-file", help="a running emulator's connection file (with --env/--params)")
     p.add_argument("--from", dest="source", help="VM name, subnet id or vnet/subnet, or a VNet (spoke) name")
     p.add_argument("--to", dest="target", help="cluster:NAME, a VM name, an IP or an FQDN")
     p.add_argument("--port", type=int, default=443)
@@ -36,11 +45,19 @@ def _source(snap: Snapshot, ref: str):
         return locate_source(snap, hits[0].id)
 
 
-def doctor_main(argv: list[str] | None = None) -> int:
-    """Exit 0 when every asked flow is delivered, 1 when one is not, 2 on a usage or input error."""
+def doctor_main(argv: list[str] | None = None, live_snapshot=None) -> int:
+    """Exit 0 when every asked flow is delivered, 1 when one is not, 2 on a usage or input error.
+
+    ``live_snapshot(args) -> Snapshot`` reads a live environment for ``--env`` / ``--params``.
+    """
     args = _parser().parse_args(argv)
     try:
-        snap = Snapshot.from_directory(args.snapshot)
+        if args.snapshot:
+            snap = Snapshot.from_directory(args.snapshot)
+        elif live_snapshot is None:
+            raise AksegressError("this entry point reads snapshots only", hint="use --snapshot DIR")
+        else:
+            snap = live_snapshot(args)
         if args.matrix:
             table = reachability_matrix(snap, port=args.port, protocol=args.protocol.upper())
             ok = bool((table["disposition"] == "DELIVERED").all())

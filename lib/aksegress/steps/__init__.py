@@ -17,9 +17,10 @@ class StepSpec:
     number: str
     name: str
     title: str
-    desired: Callable[[object], list[Desired]]
+    desired: Callable[[object, object], list[Desired]]
     tables: dict[str, Callable] = field(default_factory=dict)
-    checks: Callable[[object, dict], list[Verdict]] | None = None
+    checks: Callable[[object], list[Verdict]] | None = None
+    precheck: Callable[[object, object], None] | None = None
 
     @property
     def key(self) -> str:
@@ -31,9 +32,11 @@ class StepSpec:
 
 
 def all_steps() -> list[StepSpec]:
-    from aksegress.steps import hub_and_spokes, prerequisites
+    from aksegress.steps import (cluster_access, cross_vnet_access, firewall, firewall_rules, hub_and_spokes, network_role,
+                                 prerequisites, private_aks, route_tables)
 
-    return [prerequisites.STEP, hub_and_spokes.STEP]
+    return [prerequisites.STEP, hub_and_spokes.STEP, firewall.STEP, route_tables.STEP, firewall_rules.STEP, private_aks.STEP,
+            network_role.STEP, cluster_access.STEP, cross_vnet_access.STEP]
 
 
 def find_step(key: str) -> StepSpec:

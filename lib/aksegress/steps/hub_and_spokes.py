@@ -10,7 +10,8 @@ from aksegress.desired.foundation import networks, peering_id
 from aksegress.steps import StepSpec
 
 
-def vnet_table(params, observed) -> pd.DataFrame:
+def vnet_table(step) -> pd.DataFrame:
+    params, observed = step.params, step.observe()
     rows = []
     for owner, site in params.sites():
         seen = observed.get(vnet_id(site).lower())
@@ -33,7 +34,8 @@ def peering_pairs(params):
         yield "hub", name, params.hub, spoke
 
 
-def peering_table(params, observed) -> pd.DataFrame:
+def peering_table(step) -> pd.DataFrame:
+    params, observed = step.params, step.observe()
     rows = []
     for from_name, to_name, local, remote in peering_pairs(params):
         props = (observed.get(peering_id(local, remote).lower()) or {}).get("properties") or {}
@@ -52,7 +54,8 @@ def _peering_ok(props: dict) -> bool:
     return props.get("peeringState") == "Connected" and props.get("allowVirtualNetworkAccess") is True and props.get("allowForwardedTraffic") is True
 
 
-def checks(params, observed) -> list[Verdict]:
+def checks(step) -> list[Verdict]:
+    params, observed = step.params, step.observe()
     out = []
     for from_name, to_name, local, remote in peering_pairs(params):
         props = (observed.get(peering_id(local, remote).lower()) or {}).get("properties") or {}

@@ -11,13 +11,15 @@ from aksegress.desired.foundation import resource_groups
 from aksegress.steps import StepSpec
 
 
-def address_plan(params, observed) -> pd.DataFrame:
+def address_plan(step) -> pd.DataFrame:
+    params = step.params
     frame = pd.DataFrame([row._asdict() for row in params.address_plan()])
     frame["prefix"] = frame["prefix"].astype(str)
     return frame.rename(columns={"subscription_id": "subscription", "resource_group": "resource group", "usable": "usable addresses"})
 
 
-def resource_group_table(params, observed) -> pd.DataFrame:
+def resource_group_table(step) -> pd.DataFrame:
+    params, observed = step.params, step.observe()
     rows = []
     for d in resource_groups(params):
         rid = arm_ids.parse(d.id)
@@ -32,7 +34,8 @@ def resource_group_table(params, observed) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def checks(params, observed) -> list[Verdict]:
+def checks(step) -> list[Verdict]:
+    params, observed = step.params, step.observe()
     out = []
     for d in resource_groups(params):
         seen = observed.get(d.id.lower()) or {}

@@ -1,0 +1,109 @@
+"""Step 08: test VMs, and for each access entry a DNS link to the cluster's private zone and a firewall
+rule letting the source spoke reach the API server on TCP 443.
+
+Which VNet gets the link: a spoke that keeps Azure DNS resolves from its own VNet, so the zone is linked
+there (the article's way); a spoke whose DNS is the firewall proxy resolves from the hub, so the zone is
+linked to the hub. An application rule also makes the firewall resolve the API server's name itself,
+from the hub, so that mode links the zone to the hub as well.
+"""
+
+from __future__ import annotations
+
+from aksegress import arm_ids
+from aksegress.desired.common import NETWORK, subnet_id, tags_for, vnet_id
+from aksegress.desired.firewall import firewall_id, policy_id
+from aksegress.plan import Desired
+
+ACCESS_GROUP = "spoke-access"
+ACCESS_PRIORITY = 300
+
+
+def access_group_id(params) -> str:
+    return f"{policy_id(params)}/ruleCollectionGroups/{ACCESS_GROUP}"
+
+
+def nic_id(spoke) -> str:
+    return arm_ids.resource_id(spoke.subscription_id, spoke.resource_group, NETWORK, "networkInterfaces", f"nic-{spoke.test_vm.name}")
+
+
+def vm_id(spoke) -> str:
+    return arm_ids.resource_id(spoke.subscription_id, spoke.resource_group, "Microsoft.Compute", "virtualMachines", spoke.test_vm.name)
+
+
+def test_vms(params, ssh_public_key: str) -> list[Desired]:
+    out = []
+    for _, spoke in params.spokes.items():
+        vm = spoke.test_vm
+        if not vm:
+            continue
+        group = arm_ids.resource_group_id(spoke.subscription_id, spoke.resource_group)
+        out.append(Desired(nic_id(spoke), {"location": params.location, "tags": tags_for(params), "properties": {
+            "ipConfigurations": [{"name": "ipconfig1", "properties": {
+                "subnet": {"id": subnet_id(spoke, vm.subnet)}, "privateIPAllocationMethod": "Dynamic"}}]}},
+            depends_on=(group, subnet_id(spoke, vm.subnet))))
+        out.append(Desired(vm_id(spoke), {"location": params.location, "tags": tags_for(params), "properties": {
+            "hardwareProfile": {"vmSize": vm.size},
+            "storageProfile": {
+                "imageReference": {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest"},
+                "osDisk": {"createOption": "FromImage", "managedDisk": {"storageAccountType": "Standard_LRS"}},
+            },
+            "networkProfile": {"networkInterfaces": [{"id": nic_id(spoke), "properties": {"primary": True}}]},
+        }}, depends_on=(nic_id(spoke),), create_only={"properties": {"osProfile": {
+            "computerName": vm.name, "adminUsername": "azureuser",
+            "linuxConfiguration": {"disablePasswordAuthentication": True, "ssh": {"publicKeys": [
+                {"path": "/home/azureuser/.ssh/authorized_keys", "keyData": ssh_public_key}]}},
+        }}}))
+    return out
+
+
+def link_targets(params, source_key: str) -> list[tuple[str, object]]:
+    """The VNets that must be linked to the cluster's zone for ``source_key`` to reach it by name."""
+    source = params.spokes[source_key]
+    targets = []
+    if source.dns == "azure":
+        targets.append((source_key, source))
+    if source.dns == "firewall" or params.api_access_rule == "application":
+        targets.append(("hub", params.hub))
+    return targets
+
+
+def zone_link_id(zone_id: str, site) -> str:
+    return f"{zone_id}/virtualNetworkLinks/link-{site.vnet.name}"
+
+
+def zone_links(params, facts) -> list[Desired]:
+    out, seen = [], set()
+    for rule in params.access:
+        zone = facts.cluster(rule.cluster).zone_id
+        for _, site in link_targets(params, rule.from_):
+            link = zone_link_id(zone, site)
+            if link.lower() not in seen:
+                seen.add(link.lower())
+                out.append(Desired(link, {"location": "global", "tags": tags_for(params), "properties": {
+                    "virtualNetwork": {"id": vnet_id(site)}, "registrationEnabled": False}}))
+    return out
+
+
+def access_rule(params, facts, rule) -> dict:
+    """One rule: the source spoke's ranges to the cluster's API server on TCP 443."""
+    target = facts.cluster(rule.cluster)
+    sources = [str(p) for p in params.spokes[rule.from_].vnet.address_space]
+    name = f"api-{rule.cluster}-from-{rule.from_}"
+    if params.api_access_rule == "application":
+        return {"ruleType": "ApplicationRule", "name": name, "protocols": [{"protocolType": "Https", "port": 443}],
+                "sourceAddresses": sources, "targetFqdns": [target.private_fqdn]}
+    return {"ruleType": "NetworkRule", "name": name, "ipProtocols": ["TCP"], "sourceAddresses": sources,
+            "destinationAddresses": [f"{target.api_server_ip}/32"], "destinationPorts": ["443"]}
+
+
+def access_rules(params, facts) -> list[Desired]:
+    if not params.access:
+        return []
+    rules = [access_rule(params, facts, rule) for rule in params.access]
+    return [Desired(access_group_id(params), {"properties": {"priority": ACCESS_PRIORITY, "ruleCollections": [
+        {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "api-server-access", "priority": 100,
+         "action": {"type": "Allow"}, "rules": rules}]}}, depends_on=(policy_id(params), firewall_id(params)))]
+
+
+def cross_vnet_access(params, facts) -> list[Desired]:
+    return test_vms(params, facts.ssh_public_key()) + zone_links(params, facts) + access_rules(params, facts)

@@ -1,0 +1,32 @@
+"""Step 05: a private AKS cluster per spoke that asks for one, egress forced through the firewall."""
+
+from __future__ import annotations
+
+from aksegress.desired.common import subnet_id, tags_for
+from aksegress.desired.routing import route_table_id
+from aksegress.facts import cluster_id
+from aksegress.plan import Desired
+
+
+def cluster_body(params, spoke) -> dict:
+    c = spoke.cluster
+    props = {
+        "dnsPrefix": c.name,
+        "agentPoolProfiles": [{
+            "name": "nodepool1", "count": c.node_count, "vmSize": c.vm_size, "osType": "Linux", "mode": "System",
+            "type": "VirtualMachineScaleSets", "vnetSubnetID": subnet_id(spoke, c.subnet),
+        }],
+        "networkProfile": {
+            "networkPlugin": c.network_plugin, "serviceCidr": str(c.service_cidr), "dnsServiceIP": str(c.dns_service_ip),
+            "outboundType": "userDefinedRouting", "loadBalancerSku": "standard",
+        },
+        "apiServerAccessProfile": {"enablePrivateCluster": True},
+    }
+    if c.kubernetes_version:
+        props["kubernetesVersion"] = c.kubernetes_version
+    return {"location": params.location, "tags": tags_for(params), "identity": {"type": "SystemAssigned"}, "properties": props}
+
+
+def clusters(params, facts=None) -> list[Desired]:
+    return [Desired(cluster_id(spoke), cluster_body(params, spoke), depends_on=(route_table_id(spoke), subnet_id(spoke, spoke.cluster.subnet)))
+            for _, spoke in params.spokes_with_cluster()]

@@ -1,0 +1,70 @@
+"""Reaching a private cluster without line of sight: user kubeconfig from ARM, kubectl through AKS run-command."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from aksegress.connect import to_arm
+
+
+@dataclass(frozen=True)
+class Kubeconfig:
+    """Where a user kubeconfig was written and what it points at; the credentials stay in the file."""
+
+    cluster: str
+    path: Path
+    server: str
+    context: str
+    user: str
+
+
+def write_user_kubeconfig(clients, resource_group: str, cluster: str, folder: Path) -> Kubeconfig:
+    """List the cluster's user credentials and write them to ``folder/<cluster>.yaml`` (mode 0600)."""
+    result = clients.containerservice.managed_clusters.list_cluster_user_credentials(resource_group, cluster)
+    raw = result.kubeconfigs[0].value
+    text = raw.decode() if isinstance(raw, (bytes, bytearray)) else str(raw)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{cluster}.yaml"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    config = yaml.safe_load(text)
+    context = config.get("current-context") or config["contexts"][0]["name"]
+    ctx = next(c["context"] for c in config["contexts"] if c["name"] == context)
+    server = next(c["cluster"]["server"] for c in config["clusters"] if c["name"] == ctx["cluster"])
+    return Kubeconfig(cluster, path, server, context, ctx["user"])
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command: str
+    exit_code: int
+    logs: str
+
+
+def run_kubectl(clients, resource_group: str, cluster: str, command: str) -> CommandResult:
+    """Run ``command`` inside the cluster with AKS run-command, which needs no route to the API server."""
+    poller = clients.containerservice.managed_clusters.begin_run_command(resource_group, cluster, {"command": command, "context": ""})
+    props = to_arm(poller.result()).get("properties") or {}
+    return CommandResult(command, int(props.get("exitCode") or 0), props.get("logs") or "")
+
+
+def kubectl_table(output: str) -> pd.DataFrame:
+    """kubectl's column output as a table, cutting at the header's column starts."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    if not lines:
+        return pd.DataFrame()
+    header = lines[0]
+    starts = [m.start() for m in re.finditer(r"\S+", header)]
+    names = header.split()
+    rows = []
+    for line in lines[1:]:
+        cells = [line[a:b].strip() for a, b in zip(starts, starts[1:] + [None])]
+        rows.append(dict(zip(names, cells)))
+    return pd.DataFrame(rows, columns=names)

@@ -1,0 +1,61 @@
+"""Step 07: a user kubeconfig for each cluster, and its nodes, namespaces and system pods via run-command."""
+
+from __future__ import annotations
+
+
+import pandas as pd
+
+from aksegress.checks import Verdict
+from aksegress.kube import kubectl_table, run_kubectl, write_user_kubeconfig
+from aksegress.runbook import project_root
+from aksegress.steps import StepSpec
+
+COMMANDS = {"nodes": "kubectl get nodes", "namespaces": "kubectl get namespaces", "kube-system pods": "kubectl get pods -n kube-system"}
+
+
+def no_resources(params, facts) -> list:
+    return []
+
+
+def kubeconfigs(step) -> list:
+    folder = project_root() / "outputs" / step.params.environment / "kube"
+    return [write_user_kubeconfig(step.runbook.clients(s.subscription_id), s.resource_group, s.cluster.name, folder)
+            for _, s in step.params.spokes_with_cluster()]
+
+
+def kubeconfig_table(step) -> pd.DataFrame:
+    return pd.DataFrame([{"cluster": k.cluster, "server": k.server, "context": k.context, "user": k.user, "file": str(k.path)}
+                         for k in kubeconfigs(step)])
+
+
+def _kubectl(step, what: str) -> pd.DataFrame:
+    frames = []
+    for key, spoke in step.params.spokes_with_cluster():
+        result = run_kubectl(step.runbook.clients(spoke.subscription_id), spoke.resource_group, spoke.cluster.name, COMMANDS[what])
+        frame = kubectl_table(result.logs)
+        frame.insert(0, "cluster", spoke.cluster.name)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def checks(step) -> list[Verdict]:
+    out = []
+    configs = {k.cluster: k for k in kubeconfigs(step)}
+    nodes = _kubectl(step, "nodes")
+    for key, spoke in step.params.spokes_with_cluster():
+        facts = step.runbook.facts.cluster(key)
+        server = configs[spoke.cluster.name].server
+        out.append(Verdict(f"{spoke.cluster.name} kubeconfig points at the private FQDN", facts.private_fqdn in server, server))
+        mine = nodes[nodes["cluster"] == spoke.cluster.name] if len(nodes) else nodes
+        ready = int((mine["STATUS"] == "Ready").sum()) if len(mine) else 0
+        out.append(Verdict(f"{spoke.cluster.name} has {spoke.cluster.node_count} Ready node(s)", ready == spoke.cluster.node_count,
+                           f"{ready} Ready of {len(mine)} listed"))
+    return out
+
+
+STEP = StepSpec(
+    "07", "cluster-access", "Cluster access: kubeconfig and kubectl through run-command",
+    desired=no_resources,
+    tables={"kubeconfig": kubeconfig_table, **{name: (lambda step, n=name: _kubectl(step, n)) for name in COMMANDS}},
+    checks=checks,
+)

@@ -1,0 +1,62 @@
+"""Step 03: route tables that send spoke egress and spoke-to-spoke traffic to the hub firewall."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from aksegress.checks import Verdict
+from aksegress.desired.common import subnet_id
+from aksegress.desired.routing import route_table_id, route_tables, routed_subnets
+from aksegress.netmodel import effective_routes_table, next_hop
+from aksegress.steps import StepSpec
+
+INTERNET_PROBE = "20.60.0.1"
+
+
+def route_table_table(step) -> pd.DataFrame:
+    params, observed = step.params, step.observe()
+    rows = []
+    for key, spoke in params.spokes.items():
+        props = (observed.get(route_table_id(spoke).lower()) or {}).get("properties") or {}
+        for route in props.get("routes") or []:
+            r = route.get("properties") or {}
+            rows.append({"spoke": key, "route table": route_table_id(spoke).rsplit("/", 1)[1], "route": route.get("name"),
+                         "addressPrefix": r.get("addressPrefix"), "nextHopType": r.get("nextHopType"),
+                         "nextHopIpAddress": r.get("nextHopIpAddress"),
+                         "subnets": ", ".join(s["id"].rsplit("/", 1)[1] for s in props.get("subnets") or [])})
+    return pd.DataFrame(rows)
+
+
+def effective_routes(step) -> pd.DataFrame:
+    """Each routed subnet's effective routes, in the columns `az network nic show-effective-route-table` prints."""
+    params, snap = step.params, step.snapshot()
+    frames = []
+    for key, spoke in params.spokes.items():
+        for name in routed_subnets(spoke):
+            frame = effective_routes_table(snap, subnet_id(spoke, name))
+            frame.insert(0, "subnet", f"{spoke.vnet.name}/{name}")
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def checks(step) -> list[Verdict]:
+    params, snap = step.params, step.snapshot()
+    firewall_ip = str(params.firewall_private_ip())
+    out = []
+    for key, spoke in params.spokes.items():
+        for name in routed_subnets(spoke):
+            subnet = subnet_id(spoke, name)
+            probes = [("Internet", INTERNET_PROBE)] + [(other, str(o.vnet.address_space[0][4]))
+                                                      for other, o in params.spokes.items() if other != key]
+            for label, ip in probes:
+                hop = next_hop(snap, subnet, ip)
+                ok = hop.next_hop_type == "VirtualAppliance" and hop.next_hop_ip == firewall_ip
+                out.append(Verdict(f"{spoke.vnet.name}/{name} -> {label} goes to the firewall", ok,
+                                   f"next hop for {ip}: {hop.next_hop_type} {hop.next_hop_ip or ''}".strip()))
+    return out
+
+
+STEP = StepSpec(
+    "03", "route-tables", "Route tables: spoke egress and spoke-to-spoke through the firewall",
+    desired=route_tables, tables={"route tables": route_table_table, "effective routes": effective_routes}, checks=checks,
+)
