@@ -26,6 +26,9 @@ class ApplyResult:
     seconds: float = 0.0
     skipped: bool = False
 
+    def __repr__(self) -> str:
+        return self.summary()
+
     def summary(self) -> str:
         if self.skipped:
             return f"{self.step}: apply skipped (plan only)."

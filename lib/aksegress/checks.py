@@ -41,6 +41,9 @@ class CheckReport:
             columns=["check", "verdict", "detail"],
         )
 
+    def __repr__(self) -> str:
+        return self.summary()
+
     def summary(self) -> str:
         if self.skipped_reason:
             return f"{self.step}: checks not run ({self.skipped_reason})."

@@ -38,6 +38,18 @@ def cmd_run(args) -> int:
     return outcome.exit_code
 
 
+def cmd_teardown(args) -> int:
+    from aksegress.runbook import project_root
+    from aksegress.runner import run
+    from aksegress.steps import teardown_spec
+
+    root = project_root()
+    outcome = run(_params_file(args, root), root=root, connection_file=args.connection_file, plan_only=args.plan,
+                  steps=[teardown_spec()], extra_parameters={"yes": bool(args.yes)},
+                  output=Path(args.output) if args.output else None)
+    return outcome.exit_code
+
+
 def cmd_emulator(args) -> int:
     from aksegress.emulator.cli import serve_main
 
@@ -78,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", action="store_true", help="plan every step, write nothing; exit 2 when there is drift")
     p.add_argument("--output", help="folder for this run's record (default outputs/<env>/<run-id>)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("teardown", help="delete what this environment created (plan first; --yes to delete)")
+    target_args(p)
+    p.add_argument("--connection-file", help="a running emulator's connection file (else $AKSEGRESS_CONNECTION, else one is started)")
+    p.add_argument("--yes", action="store_true", help="confirm: delete (else only the plan is shown)")
+    p.add_argument("--plan", action="store_true", help="show the plan only")
+    p.add_argument("--output", help="folder for this run's record")
+    p.set_defaults(func=cmd_teardown)
 
     p = sub.add_parser("emulator", help="the embedded ARM emulator (see `aksegress emulator serve --help`)", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

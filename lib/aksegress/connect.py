@@ -14,6 +14,12 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from aksegress.emulator import Connection, Emulator, start_emulator
 
 
+RETRIES = {"retry_total": 10, "retry_status": 6, "retry_connect": 6, "retry_read": 6}
+"""The SDK's own retry policy, given more room: throttling (429) and 5xx answers are common in big runs."""
+
+RETRYABLE = {408, 429, 500, 502, 503, 504}
+
+
 class Clients:
     """SDK clients for one subscription, created on first use.
 
@@ -28,7 +34,8 @@ class Clients:
 
     def counted_by(self, tally: "RequestTally") -> "Clients":
         """The same clients, with every ARM request they send counted in ``tally``."""
-        return Clients(self.subscription_id, self.credential, {**self._kwargs, "per_call_policies": [tally.policy]})
+        return Clients(self.subscription_id, self.credential,
+                       {**self._kwargs, "per_call_policies": [tally.policy], "per_retry_policies": [tally.retry_policy]})
 
     @classmethod
     def for_emulator(cls, connection: Connection, subscription_id: str | None = None) -> "Clients":
@@ -37,7 +44,8 @@ class Clients:
         credential = ClientSecretCredential(connection.tenant_id, connection.client_id, connection.client_secret,
                                             authority=connection.endpoint, disable_instance_discovery=True,
                                             connection_verify=connection.ca_cert)
-        kwargs = {"base_url": connection.endpoint, "connection_verify": connection.ca_cert, "polling_interval": 0.05}
+        kwargs = {"base_url": connection.endpoint, "connection_verify": connection.ca_cert, "polling_interval": 0.05,
+                  **RETRIES, "retry_backoff_factor": 0.05, "retry_backoff_max": 2}
         return cls(subscription_id or connection.subscriptions[0], credential, kwargs)
 
     @classmethod
@@ -46,7 +54,7 @@ class Clients:
             from azure.identity import DefaultAzureCredential
 
             credential = DefaultAzureCredential()
-        return cls(subscription_id, credential, {})
+        return cls(subscription_id, credential, dict(RETRIES))
 
     @cached_property
     def resource(self):
@@ -104,12 +112,15 @@ _POLL_MARKERS = ("/operations/", "/operationresults/", "/asyncoperations/", "/co
 
 
 class RequestTally:
-    """Counts the ARM requests the library sends: reads (GET, not operation polls) and writes (the rest)."""
+    """Counts the ARM requests the library sends: reads (GET, not operation polls), writes (PUT, PATCH,
+    DELETE), actions (POST: credentials, run-command) and the retries the SDK made on the way."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self.reads = 0
         self.writes = 0
+        self.actions = 0
+        self.retries: list[str] = []
         tally = self
 
         class _Count(SansIOHTTPPolicy):
@@ -120,18 +131,37 @@ class RequestTally:
                     if method in ("GET", "HEAD"):
                         if not any(m in url for m in _POLL_MARKERS):
                             tally.reads += 1
+                    elif method == "POST":
+                        tally.actions += 1
                     else:
                         tally.writes += 1
 
+        class _SeeRetries(SansIOHTTPPolicy):
+            """Sits inside the SDK's retry loop: each retryable answer or dropped connection is one retry."""
+
+            def on_response(self, request, response):
+                status = response.http_response.status_code
+                if status in RETRYABLE:
+                    with tally._lock:
+                        tally.retries.append(f"{request.http_request.method} {status}")
+
+            def on_exception(self, request):
+                with tally._lock:
+                    tally.retries.append(f"{request.http_request.method} connection error")
+
         self.policy = _Count()
+        self.retry_policy = _SeeRetries()
 
-    def snapshot(self) -> tuple[int, int]:
+    def snapshot(self) -> tuple[int, int, int, int]:
         with self._lock:
-            return self.reads, self.writes
+            return self.reads, self.writes, self.actions, len(self.retries)
 
-    def since(self, start: tuple[int, int]) -> dict[str, int]:
-        reads, writes = self.snapshot()
-        return {"reads": reads - start[0], "writes": writes - start[1]}
+    def since(self, start: tuple[int, int, int, int]) -> dict:
+        reads, writes, actions, retries = self.snapshot()
+        with self._lock:
+            seen = self.retries[start[3]:retries]
+        return {"reads": reads - start[0], "writes": writes - start[1], "actions": actions - start[2],
+                "retries": len(seen), "retried": sorted(set(seen))}
 
 
 def clients_for(subscription_id: str, *, connection: Connection | None, tally: RequestTally | None = None) -> Clients:

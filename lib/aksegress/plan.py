@@ -25,7 +25,8 @@ class Desired:
 
     ``create_only`` fields are sent when the resource is created and never compared afterwards (Azure does
     not echo some of them, e.g. a VM's SSH settings); ``wait=False`` starts a long create without waiting
-    for it (a VPN gateway takes the better part of an hour).
+    for it (a VPN gateway takes the better part of an hour); ``replace`` sends ``body`` as the whole
+    resource, for the rare write that must remove a field (detaching a route table from a subnet).
     """
 
     id: str
@@ -33,6 +34,7 @@ class Desired:
     depends_on: tuple[str, ...] = ()
     create_only: dict | None = None
     wait: bool = True
+    replace: bool = False
 
     @property
     def kind(self) -> Kind:
@@ -66,6 +68,8 @@ class Change:
 
     def body_to_send(self) -> dict:
         """The full body to PUT: what exists, with the step's fields laid over it."""
+        if self.desired.replace:
+            return self.desired.body
         if self.observed is None:
             return merge(self.desired.body, self.desired.create_only or {})
         base = {k: v for k, v in self.observed.items() if k not in ("etag",)}
@@ -76,6 +80,7 @@ class Change:
 class Plan:
     step: str
     changes: list[Change]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def pending(self) -> list[Change]:
@@ -83,6 +88,9 @@ class Plan:
 
     def counts(self) -> dict[str, int]:
         return {a: sum(c.action == a for c in self.changes) for a in (CREATE, UPDATE, DELETE, UNCHANGED)}
+
+    def __repr__(self) -> str:
+        return self.summary()
 
     def summary(self) -> str:
         n = self.counts()
@@ -109,7 +117,8 @@ class Plan:
         frame = self.to_frame()
         colours = [_COLOUR[c.action] for c in self.changes]
         styled = frame.style.apply(lambda _: [f"background-color:{colours[i]}" if colours[i] else "" for i in range(len(frame))], axis=0)
-        return f"<p><b>Plan</b>: {self.summary()}</p>" + styled.hide(axis="index").to_html()
+        notes = "".join(f"<p>{n}</p>" for n in self.notes)
+        return f"<p><b>Plan</b>: {self.summary()}</p>{notes}" + styled.hide(axis="index").to_html()
 
 
 def plan_changes(step: str, desired: list[Desired], observed: dict[str, dict | None]) -> Plan:

@@ -95,6 +95,7 @@ class Step:
     def __init__(self, runbook: Runbook, spec: StepSpec, *, plan_only: bool = False):
         self.runbook = runbook
         self.plan_only = plan_only
+        self.run_dir: str | None = None
         self.spec = spec
         self.params = runbook.params
         self.last_plan: Plan | None = None
@@ -167,7 +168,8 @@ class Step:
         """Show and record the verdicts; fail the notebook (``CheckFailed``) when any is false."""
         report = self.verify()
         _show(report)
-        self.record(report)
+        record = self.record(report)
+        print(_calls_line(record["arm"]))
         report.raise_if_failed()
 
     def record(self, report: CheckReport) -> dict:
@@ -186,6 +188,12 @@ class Step:
         }
         emit(record)
         return record
+
+
+def _calls_line(arm: dict) -> str:
+    retried = f" ({', '.join(arm['retried'])})" if arm.get("retried") else ""
+    return (f"ARM calls in this step: {arm['reads']} reads, {arm['writes']} writes, {arm['actions']} actions; "
+            f"the SDK retried {arm['retries']} time(s){retried}")
 
 
 def _show(obj) -> None:

@@ -51,20 +51,26 @@ def select_steps(from_step: str | None, to_step: str | None) -> list[StepSpec]:
 
 
 def run(params_file: Path, *, root: Path, connection_file: str | None = None, from_step: str | None = None,
-        to_step: str | None = None, plan_only: bool = False, output: Path | None = None, echo=print) -> RunOutcome:
+        to_step: str | None = None, plan_only: bool = False, output: Path | None = None, echo=print,
+        steps: list[StepSpec] | None = None, extra_parameters: dict | None = None) -> RunOutcome:
     """Execute the selected steps' notebooks; stop at the first failure."""
     params = load_params(params_file)
-    steps = select_steps(from_step, to_step)
+    steps = steps or select_steps(from_step, to_step)
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = Path(output) if output else root / "outputs" / params.environment / run_id
+    env_dir = root / "outputs" / params.environment
+    run_dir = Path(output) if output else env_dir / run_id
+    resumes = unfinished_run(env_dir, steps)
     run_dir.mkdir(parents=True, exist_ok=True)
     record = {
         "run_id": run_id, "environment": params.environment, "target": params.target,
         "params_file": str(params_file), "params_sha256": hashlib.sha256(Path(params_file).read_bytes()).hexdigest(),
-        "commit": _commit(root), "started": _now(), "finished": None, "status": "running", "plan_only": plan_only,
-        "arm": {"reads": 0, "writes": 0},
+        "resumes": resumes, "commit": _commit(root), "started": _now(), "finished": None, "status": "running", "plan_only": plan_only,
+        "arm": _no_calls(),
         "steps": [_step_entry(s) for s in steps],
     }
+    write_record(run_dir, record)
+    if resumes:
+        echo(f"resuming run {resumes}: finished steps will plan no change, the rest continue")
     with ExitStack() as stack:
         connection_path = connection_file or os.environ.get(CONNECTION_ENV)
         if not connection_path and params.target == "emulator":
@@ -75,16 +81,21 @@ def run(params_file: Path, *, root: Path, connection_file: str | None = None, fr
         if connection_path:
             os.environ[CONNECTION_ENV] = str(Path(connection_path).resolve())
         try:
-            record["status"] = _run_steps(steps, record, params_file, run_dir, root, plan_only, echo)
+            record["status"] = _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra_parameters or {})
         finally:
             _restore_env(CONNECTION_ENV, env_before)
     record["finished"] = _now()
-    (run_dir / "run.json").write_text(json.dumps(record, indent=2))
-    echo(f"run {run_id}: {record['status']}; ARM reads {record['arm']['reads']}, writes {record['arm']['writes']}; record in {run_dir}")
+    write_record(run_dir, record)
+    from aksegress.report import document_run
+
+    document_run(run_dir, connection_file=connection_path)
+    arm = record["arm"]
+    echo(f"run {run_id}: {record['status']}; ARM reads {arm['reads']}, writes {arm['writes']}, actions {arm['actions']}, "
+         f"retries {arm['retries']}; record in {run_dir}")
     return RunOutcome(run_dir, record)
 
 
-def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo) -> str:
+def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra) -> str:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -95,7 +106,8 @@ def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo) -> st
         try:
             papermill.execute_notebook(
                 str(root / "notebooks" / spec.notebook), str(out_path),
-                parameters={"env": record["environment"], "params_file": str(Path(params_file).resolve()), "plan_only": plan_only},
+                parameters={"env": record["environment"], "params_file": str(Path(params_file).resolve()), "plan_only": plan_only,
+                            "run_dir": str(run_dir.resolve()), **extra},
                 kernel_name="python3", progress_bar=False, cwd=str(root / "notebooks"),
                 kernel_manager_class="aksegress.runner.LocalKernelManager",
             )
@@ -105,8 +117,8 @@ def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo) -> st
             entry["error"] = {"cell": exc.exec_count, "cell_index": exc.cell_index, "ename": exc.ename, "evalue": _first_line(exc.evalue)}
         entry["duration_s"] = round(time.monotonic() - started, 2)
         _merge_records(entry, out_path)
-        record["arm"]["reads"] += entry["arm"]["reads"]
-        record["arm"]["writes"] += entry["arm"]["writes"]
+        _add_calls(record["arm"], entry["arm"])
+        write_record(run_dir, record)
         if entry["status"] == FAILED:
             err = entry["error"]
             echo(f"    FAILED in {spec.notebook}, cell [{err['cell']}]: {err['ename']}: {err['evalue']}")
@@ -125,6 +137,27 @@ class LocalKernelManager(KernelManager):
         super().__init__(**kwargs)
 
 
+def unfinished_run(env_dir: Path, steps: list[StepSpec]) -> str | None:
+    """The newest earlier run of these steps that failed or was killed, which this run completes."""
+    runs = sorted((p for p in env_dir.glob("*/run.json")), key=lambda p: p.parent.name, reverse=True) if env_dir.is_dir() else []
+    for path in runs:
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if [s["name"] for s in record.get("steps", [])] != [s.key for s in steps] or record.get("plan_only"):
+            continue
+        return record["run_id"] if record.get("status") != PASSED else None
+    return None
+
+
+def write_record(run_dir: Path, record: dict) -> None:
+    """Write run.json whole or not at all, after every step, so a killed run still leaves its record."""
+    tmp = run_dir / "run.json.tmp"
+    tmp.write_text(json.dumps(record, indent=2))
+    tmp.replace(run_dir / "run.json")
+
+
 def _merge_records(entry: dict, notebook: Path) -> None:
     if not notebook.exists():
         return
@@ -133,13 +166,21 @@ def _merge_records(entry: dict, notebook: Path) -> None:
         entry["changes"]["applied"] += rec["changes"]["applied"]
         entry["changes"].setdefault("plan", []).extend(rec["changes"].get("plan", []))
         entry["checks"] += rec["checks"]
-        entry["arm"]["reads"] += rec["arm"]["reads"]
-        entry["arm"]["writes"] += rec["arm"]["writes"]
+        _add_calls(entry["arm"], rec["arm"])
 
 
 def _step_entry(spec: StepSpec) -> dict:
     return {"name": spec.key, "notebook": spec.notebook, "status": NOT_RUN, "duration_s": 0.0,
-            "changes": {"planned": 0, "applied": 0}, "checks": [], "arm": {"reads": 0, "writes": 0}}
+            "changes": {"planned": 0, "applied": 0}, "checks": [], "arm": _no_calls()}
+
+
+def _no_calls() -> dict:
+    return {"reads": 0, "writes": 0, "actions": 0, "retries": 0}
+
+
+def _add_calls(total: dict, more: dict) -> None:
+    for key in ("reads", "writes", "actions", "retries"):
+        total[key] = total.get(key, 0) + more.get(key, 0)
 
 
 def _commit(root: Path) -> str | None:

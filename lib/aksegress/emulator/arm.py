@@ -77,8 +77,10 @@ class ResourceHandler:
 
     type: str = ""                 # canonical full type, e.g. "Microsoft.Network/virtualNetworks/subnets"
     long_running: bool = False     # PUT/DELETE answer 201/202 with an async operation to poll
+    slowness: int = 1              # operations last this many times the profile's polls and seconds (not in "fast")
     requires_location: bool = False
     etag_format: str | None = 'W/"{}"'  # None: the type has no etag
+    tenant_level: bool = False     # also addressable without a subscription, as /providers/{namespace}/...
 
     def validate(self, arm: "Arm", body: dict, existing: Record | None) -> dict:
         """Check and normalise a PUT body (id, name, type already set); raise ArmError for a synchronous 400."""
@@ -91,6 +93,14 @@ class ResourceHandler:
     def render(self, arm: "Arm", record: Record) -> dict:
         """The body GET returns (inline children, back-references)."""
         return record.body
+
+    def find(self, arm: "Arm", target: Target) -> Record | None:
+        """The resource a GET names; override for resources not kept in the store (built-ins) or for own 404s."""
+        return arm.get(target.id)
+
+    def collection(self, arm: "Arm", target: Target, request: ArmRequest) -> list[Record] | None:
+        """What a collection GET lists; None means the engine's default (the parent's children of this type)."""
+        return None
 
     def check_delete(self, arm: "Arm", record: Record) -> None:
         """Raise ArmError if the resource may not be deleted now."""
@@ -238,6 +248,11 @@ class Arm:
         return ArmError(404, "NotFound", f"Resource {partial.id} not found.")
 
     def check_scope(self, target: Target) -> None:
+        if not target.sub:
+            handler = self.handler(target.full_type)
+            if handler is None or not handler.tenant_level:
+                raise ArmError(404, "NotFound", f"No route for '{target.id}'.")
+            return
         self.require_subscription(target.sub)
         if target.rg is not None:
             self.require_resource_group(target.sub, target.rg)
@@ -246,7 +261,8 @@ class Arm:
 
     def get_resource(self, target: Target) -> ArmResponse:
         self.check_scope(target)
-        record = self.get(target.id)
+        handler = self.handler(target.full_type)
+        record = handler.find(self, target) if handler else self.get(target.id)
         if record is None:
             raise self._missing(target)
         handler = self.handler(record.type)
@@ -316,14 +332,16 @@ class Arm:
 
     def list_collection(self, target: Target, request: ArmRequest) -> ArmResponse:
         self.check_scope(target)
-        self.type_handler(target, request)
-        if len(target.types) == 1 and target.rg is None and target.scope.lower() == f"/subscriptions/{target.sub.lower()}":
+        handler = self.type_handler(target, request)
+        if len(target.types) > 1 and self.get(target.parent_id) is None:
+            parent = Target("resource", sub=target.sub, rg=target.rg, scope=target.scope,
+                            namespace=target.namespace, types=target.types[:-1], names=target.names)
+            raise self._missing(parent)
+        records = handler.collection(self, target, request)
+        if records is None and len(target.types) == 1 and target.rg is None and \
+                target.scope.lower() == f"/subscriptions/{target.sub.lower()}":
             records = self.store.in_subscription(target.sub, target.full_type)
-        else:
-            if len(target.types) > 1 and self.get(target.parent_id) is None:
-                parent = Target("resource", sub=target.sub, rg=target.rg, scope=target.scope,
-                                namespace=target.namespace, types=target.types[:-1], names=target.names)
-                raise self._missing(parent)
+        elif records is None:
             records = self.store.children(target.parent_id, target.full_type)
         return self.page([self.render(r) for r in records], request)
 
@@ -352,8 +370,10 @@ class Arm:
 
     def start_operation(self, kind: str, record: Record, fault: dict | None) -> Operation:
         error = {"code": fault["code"], "message": fault["message"]} if fault else None
-        op = Operation(str(uuid.uuid4()), kind, record.key, "InProgress", self.profile.polls,
-                       time.time() + self.profile.seconds, error)
+        handler = self.handler(record.type)
+        factor = handler.slowness if handler and self.profile.polls > 1 else 1
+        op = Operation(str(uuid.uuid4()), kind, record.key, "InProgress", self.profile.polls * factor,
+                       time.time() + self.profile.seconds * factor, error)
         self.store.add_operation(op)
         return op
 

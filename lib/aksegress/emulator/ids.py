@@ -45,8 +45,13 @@ def parse_path(path: str) -> Target:
     """Split an ARM path into what it names; raise ArmError(404) for paths ARM would not route."""
     segs = [s for s in path.split("/") if s]
     low = [s.lower() for s in segs]
-    if not segs or low[0] != "subscriptions":
+    if not segs or low[0] not in ("subscriptions", "providers"):
         raise ArmError(404, "NotFound", f"No route for '{path}'.")
+    if low[0] == "providers":
+        if len(segs) < 3:
+            raise ArmError(404, "NotFound", f"No route for '{path}'.")
+        types, names = tuple(segs[2::2]), tuple(segs[3::2])
+        return Target("resource" if len(types) == len(names) else "collection", namespace=segs[1], types=types, names=names)
     if len(segs) == 1:
         return Target("subscriptions")
     sub, rest = segs[1], low[2:]

@@ -33,16 +33,21 @@ class StepSpec:
 
 def all_steps() -> list[StepSpec]:
     from aksegress.steps import (cluster_access, cross_vnet_access, firewall, firewall_rules, hub_and_spokes, network_role,
-                                 prerequisites, private_aks, route_tables)
+                                 prerequisites, private_aks, route_tables, verify)
 
     return [prerequisites.STEP, hub_and_spokes.STEP, firewall.STEP, route_tables.STEP, firewall_rules.STEP, private_aks.STEP,
-            network_role.STEP, cluster_access.STEP, cross_vnet_access.STEP]
+            network_role.STEP, cluster_access.STEP, cross_vnet_access.STEP, verify.STEP]
+
+
+def teardown_spec() -> StepSpec:
+    """Teardown is a step of its own, run by `aksegress teardown`, never by `aksegress run`."""
+    return StepSpec("99", "teardown", "Teardown: remove what this environment created", desired=lambda params, facts: [])
 
 
 def find_step(key: str) -> StepSpec:
     """A step by number (``01``), name (``hub-and-spokes``) or both (``01-hub-and-spokes``)."""
     wanted = key.strip().lower().removesuffix(".ipynb")
-    for spec in all_steps():
+    for spec in all_steps() + [teardown_spec()]:
         if wanted in (spec.number, spec.name, spec.key, spec.number.lstrip("0") or "0"):
             return spec
     known = ", ".join(s.key for s in all_steps())

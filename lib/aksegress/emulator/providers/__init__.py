@@ -12,7 +12,8 @@ from typing import Iterable
 
 from aksegress.emulator.arm import ResourceHandler
 
-PROVIDER_MODULES = ("resources", "network")
+PROVIDER_MODULES = ("resources", "network", "nic", "compute", "containerservice", "privatedns", "authorization",
+                    "publicip", "firewall")
 
 
 def load_handlers(extra_modules: Iterable[str] = ()) -> dict[str, ResourceHandler]:

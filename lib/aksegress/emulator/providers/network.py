@@ -26,6 +26,7 @@ _SUBNET_LINKS = ("routeTable", "networkSecurityGroup", "natGateway")  # subnet p
 _BACK_REFERENCES = ("ipConfigurations", "ipConfigurationProfiles", "privateEndpoints", "resourceNavigationLinks",
                     "serviceAssociationLinks")  # read-only lists derived from references, never stored
 _NEXT_HOP_TYPES = {"virtualnetworkgateway", "vnetlocal", "internet", "virtualappliance", "none"}
+_DELETED_WITH_VNET = "virtualNetworkLinks"  # back-reference of users that go when their VNet goes (private DNS links)
 
 
 def _networks(prefixes: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -48,6 +49,22 @@ def _subnet_prefixes(properties: dict) -> list[str]:
 
 def _overlaps(left: list[str], right: list[str]) -> list[str]:
     return [str(a) for a in _networks(left) for b in _networks(right) if a.version == b.version and a.overlaps(b)]
+
+
+def _check_firewall_subnet_routes(subnet_name: str, table_name: str, routes: list[dict]) -> None:
+    """Azure's rule: a route table on AzureFirewallSubnet must keep 0.0.0.0/0 -> Internet."""
+    if subnet_name.lower() != "azurefirewallsubnet":
+        return
+    if not any((r.get("properties") or {}).get("addressPrefix") == "0.0.0.0/0" and
+               str((r.get("properties") or {}).get("nextHopType", "")).lower() == "internet" for r in routes):
+        raise ArmError(400, "AzureFirewallSubnetRouteTableMustHaveDefaultRouteToInternet",
+                       f"Route Table {table_name} on firewall subnet {subnet_name} must have 0.0.0.0/0 route with next "
+                       "hop Internet.")
+
+
+def _firewall_subnets_of(arm: Arm, table_id: str) -> list[str]:
+    return [s.rsplit("/", 1)[-1] for s, _ in arm.store.referrers(table_id, "subnets")
+            if s.rsplit("/", 1)[-1].lower() == "azurefirewallsubnet"]
 
 
 def _child_body(parent_id: str, type_: str, segment: str, item: dict, etag: str | None) -> dict:
@@ -91,6 +108,9 @@ def _check_subnet(arm: Arm, vnet: dict, name: str, properties: dict, siblings: l
             raise ArmError(400, "InvalidResourceReference",
                            f"Resource {target} referenced by resource {subnet_id} was not found. Please make sure that the "
                            "referenced resource exists, and that both resources are in the same region.")
+        if link == "routeTable" and known_type:
+            table = arm.get(target)
+            _check_firewall_subnet_routes(name, table.body["name"], [r.body for r in arm.store.children(table.id, ROUTE)])
 
 
 def _check_subnet_unused(arm: Arm, subnet: Record) -> None:
@@ -166,6 +186,10 @@ class VirtualNetworkHandler(ResourceHandler):
             remote = (peering.body["properties"].get("remoteVirtualNetwork") or {}).get("id", "")
             if remote.lower() == record.key and not peering.key.startswith(record.key + "/"):
                 _set_peering_state(arm, peering, "Disconnected")
+        for user_id, _ in arm.store.referrers(record.id, _DELETED_WITH_VNET):
+            user = arm.get(user_id)
+            if user:
+                arm.delete_tree(user)
 
 
 class SubnetHandler(ResourceHandler):
@@ -312,6 +336,8 @@ class RouteTableHandler(ResourceHandler):
         routes = [_child_body(body["id"], ROUTE, "routes", r, None) for r in props.get("routes") or []]
         for route in routes:
             _check_route(route)
+        for subnet_name in _firewall_subnets_of(arm, body["id"]) if existing else []:
+            _check_firewall_subnet_routes(subnet_name, body["name"], routes)
         props["routes"] = routes
         props.setdefault("disableBgpRoutePropagation", False)
         props["resourceGuid"] = existing.body["properties"].get("resourceGuid") if existing else str(uuid.uuid4())
@@ -341,11 +367,22 @@ class RouteHandler(ResourceHandler):
 
     def validate(self, arm, body, existing):
         _check_route(body)
+        self._check_firewall_subnets(arm, body["id"], body)
         return body
 
     def write(self, arm, record, existing):
         arm.save(record)
         arm.touch(arm.get(record.id.rsplit("/routes/", 1)[0]))
+
+    def check_delete(self, arm, record):
+        self._check_firewall_subnets(arm, record.id, None)
+
+    @staticmethod
+    def _check_firewall_subnets(arm: Arm, route_id: str, replacement: dict | None) -> None:
+        table = arm.get(route_id.rsplit("/routes/", 1)[0])
+        routes = [r.body for r in arm.store.children(table.id, ROUTE) if r.key != route_id.lower()]
+        for subnet_name in _firewall_subnets_of(arm, table.id):
+            _check_firewall_subnet_routes(subnet_name, table.body["name"], routes + ([replacement] if replacement else []))
 
 
 HANDLERS = [VirtualNetworkHandler(), SubnetHandler(), PeeringHandler(), RouteTableHandler(), RouteHandler()]

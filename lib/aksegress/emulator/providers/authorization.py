@@ -1,0 +1,196 @@
+"""Microsoft.Authorization: role assignments at any scope and the built-in role definitions they refer to.
+
+An assignment lives at `{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}`, where the scope
+is a subscription, a resource group or any resource (a subnet too). Listing honours ARM's `$filter`s:
+`atScope()` gives the assignments at and above the scope, `principalId eq '...'` (or `assignedTo('...')`)
+one principal's at, above and below it; with no filter, all three. `properties.scope` is the scope's id as
+stored, which `az aks create` compares exactly. Built-in role definitions are served, not stored, at the
+tenant (`/providers/...`) and under every subscription, and can be found by `roleName eq '...'`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from aksegress.emulator.arm import Arm, ArmError, ResourceHandler
+from aksegress.emulator.store import Record
+
+ASSIGNMENT = "Microsoft.Authorization/roleAssignments"
+DEFINITION = "Microsoft.Authorization/roleDefinitions"
+
+_READ_ONLY_COMMON = ["Microsoft.Authorization/*/read", "Microsoft.Insights/alertRules/*",
+                     "Microsoft.ResourceHealth/availabilityStatuses/read", "Microsoft.Resources/deployments/*",
+                     "Microsoft.Resources/subscriptions/resourceGroups/read", "Microsoft.Support/*"]
+BUILT_IN_ROLES = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": (
+        "Owner", "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.",
+        ["*"], []),
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": (
+        "Contributor", "Grants full access to manage all resources, but does not allow you to assign roles in Azure "
+                       "RBAC, manage assignments in Azure Blueprints, or share image galleries.",
+        ["*"], ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write",
+                "Microsoft.Authorization/elevateAccess/Action", "Microsoft.Blueprint/blueprintAssignments/write",
+                "Microsoft.Blueprint/blueprintAssignments/delete", "Microsoft.Compute/galleries/share/action"]),
+    "acdd72a7-3385-48ef-bd42-f606fba81ae7": (
+        "Reader", "View all resources, but does not allow you to make any changes.", ["*/read"], []),
+    "4d97b98b-1d4f-4787-a291-c67834d212e7": (
+        "Network Contributor", "Lets you manage networks, but not access to them.",
+        [*_READ_ONLY_COMMON, "Microsoft.Network/*"], []),
+    "b12aa53e-6015-4669-85d0-8515ebb3ae7f": (
+        "Private DNS Zone Contributor", "Lets you manage private DNS zone resources, but not the virtual networks "
+                                        "they are linked to.",
+        [*_READ_ONLY_COMMON, "Microsoft.Network/privateDnsZones/*", "Microsoft.Network/privateDnsOperationResults/*",
+         "Microsoft.Network/privateDnsOperationStatuses/*", "Microsoft.Network/virtualNetworks/read",
+         "Microsoft.Network/virtualNetworks/join/action"], []),
+}
+_BUILT_IN_DATE = "2015-02-02T21:55:09.8806423Z"
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_CLAUSE = re.compile(r"^(?:(atScope)\(\)|assignedTo\('([^']*)'\)|(\w+) eq '([^']*)')$", re.IGNORECASE)
+
+
+def _filters(expression: str) -> dict[str, str]:
+    """The clauses of a `$filter` joined by `and`: {"atscope": "", "principalid": "...", "rolename": "...", ...}."""
+    found = {}
+    for part in (p.strip() for p in re.split(r"\s+and\s+", expression or "", flags=re.IGNORECASE)):
+        match = _CLAUSE.match(part) if part else None
+        if part and match is None:
+            raise ArmError(400, "InvalidFilterInQueryString", f"Invalid $filter '{expression}'.")
+        if match and match.group(1):
+            found["atscope"] = ""
+        elif match and match.group(2) is not None:
+            found["principalid"] = match.group(2)
+        elif match:
+            found[match.group(3).lower()] = match.group(4)
+    return found
+
+
+def _definition_id(sub: str, guid: str) -> str:
+    prefix = f"/subscriptions/{sub}" if sub else ""
+    return f"{prefix}/providers/{DEFINITION}/{guid}"
+
+
+def built_in_definition(sub: str, guid: str) -> Record | None:
+    """A built-in role definition as it appears under subscription `sub` ("" for the tenant), or None."""
+    role = BUILT_IN_ROLES.get(guid.lower())
+    if role is None:
+        return None
+    name, description, actions, not_actions = role
+    body = {"id": _definition_id(sub, guid.lower()), "name": guid.lower(), "type": DEFINITION,
+            "properties": {"roleName": name, "type": "BuiltInRole", "description": description, "assignableScopes": ["/"],
+                           "permissions": [{"actions": list(actions), "notActions": list(not_actions),
+                                            "dataActions": [], "notDataActions": []}],
+                           "createdOn": _BUILT_IN_DATE, "updatedOn": _BUILT_IN_DATE, "createdBy": None, "updatedBy": None}}
+    return Record(body["id"], DEFINITION, body)
+
+
+class RoleDefinitionHandler(ResourceHandler):
+    """Built-in roles only; they are computed per request, never stored."""
+
+    type = DEFINITION
+    etag_format = None
+    tenant_level = True
+
+    def validate(self, arm, body, existing):
+        raise ArmError(405, "MethodNotAllowed", "The emulator serves Azure's built-in role definitions only; custom "
+                                                "role definitions are not supported.")
+
+    def find(self, arm, target):
+        guid = target.names[-1]
+        found = built_in_definition(target.sub, guid)
+        if found is None:
+            raise ArmError(404, "RoleDefinitionDoesNotExist",
+                           f"The specified role definition with ID '{guid}' does not exist.")
+        return found
+
+    def collection(self, arm, target, request):
+        clauses = _filters(request.query.get("$filter", ""))
+        if clauses.get("type", "BuiltInRole").lower() != "builtinrole":
+            return []
+        role_name = clauses.get("rolename", "").lower()
+        records = [built_in_definition(target.sub, guid) for guid in BUILT_IN_ROLES]
+        return [r for r in records if role_name in ("", r.body["properties"]["roleName"].lower())]
+
+
+def _scope_of(assignment_id: str) -> str:
+    return assignment_id[:assignment_id.lower().rindex(f"/providers/{ASSIGNMENT.lower()}/")]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+
+
+class RoleAssignmentHandler(ResourceHandler):
+    type = ASSIGNMENT
+    etag_format = None
+
+    def validate(self, arm, body, existing):
+        name, props = body["name"], body["properties"]
+        if not _GUID.match(name):
+            raise ArmError(400, "InvalidRoleAssignmentId",
+                           f"The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID.")
+        principal = str(props.get("principalId") or "")
+        if not _GUID.match(principal):
+            raise ArmError(400, "InvalidPrincipalId",
+                           f"The Principal ID '{principal}' is not valid. Principal ID must be a GUID.")
+        role = str(props.get("roleDefinitionId") or "").rstrip("/").rsplit("/", 1)[-1]
+        if built_in_definition("", role) is None:
+            raise ArmError(400, "RoleDefinitionDoesNotExist",
+                           f"The specified role definition with ID '{role}' does not exist.")
+        scope = _scope_of(body["id"])
+        _check_unique(arm, body["id"], scope, role.lower(), principal.lower())
+        now = _now()
+        created = existing.body["properties"].get("createdOn", now) if existing else now
+        props.pop("provisioningState", None)
+        body["properties"] = {"roleDefinitionId": _definition_id(body["id"].split("/")[2], role.lower()),
+                              "principalId": principal, "principalType": props.get("principalType") or "User",
+                              "scope": scope, "condition": props.get("condition"),
+                              "conditionVersion": props.get("conditionVersion"), "description": props.get("description"),
+                              "createdOn": created, "updatedOn": now, "createdBy": None, "updatedBy": None,
+                              "delegatedManagedIdentityResourceId": None}
+        return body
+
+    def render(self, arm, record):
+        properties = {k: v for k, v in record.body["properties"].items() if k != "provisioningState"}
+        return dict(record.body, properties=properties)
+
+    def find(self, arm, target):
+        record = arm.get(target.id)
+        if record is None:
+            raise ArmError(404, "RoleAssignmentNotFound", f"The role assignment '{target.names[-1]}' is not found.")
+        return record
+
+    def collection(self, arm, target, request):
+        clauses = _filters(request.query.get("$filter", ""))
+        scope = target.scope.lower()
+        principal = clauses.get("principalid", "").lower()
+        found = []
+        for record in arm.store.in_subscription(target.sub, ASSIGNMENT):
+            props = record.body["properties"]
+            assigned = props["scope"].lower()
+            above = assigned == scope or scope.startswith(assigned + "/")
+            below = assigned.startswith(scope + "/")
+            if (above or (below and "atscope" not in clauses)) and principal in ("", props["principalId"].lower()):
+                found.append(record)
+        return found
+
+
+def _check_unique(arm: Arm, assignment_id: str, scope: str, role: str, principal: str) -> None:
+    """A GUID names one assignment in the tenant; one (scope, role, principal) has one assignment."""
+    name = assignment_id.rsplit("/", 1)[-1].lower()
+    for other in arm.store.of_type(ASSIGNMENT):
+        props = other.body["properties"]
+        same = (props["scope"].lower(), props["roleDefinitionId"].rsplit("/", 1)[-1].lower(),
+                props["principalId"].lower()) == (scope.lower(), role, principal)
+        if other.key == assignment_id.lower():
+            if not same:
+                raise ArmError(400, "RoleAssignmentUpdateNotPermitted",
+                               "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
+        elif other.body["name"].lower() == name:
+            raise ArmError(400, "RoleAssignmentUpdateNotPermitted",
+                           "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
+        elif same:
+            raise ArmError(409, "RoleAssignmentExists", "The role assignment already exists.")
+
+
+HANDLERS = [RoleAssignmentHandler(), RoleDefinitionHandler()]

@@ -1,0 +1,134 @@
+"""Microsoft.Compute: virtual machines on existing NICs, and their run command answered by the simulated shell.
+
+A VM marks each NIC it uses (`virtualMachine` on the NIC), so the NIC cannot be deleted under it and, through
+the NIC, the subnet neither. `POST .../runCommand` (RunShellScript) answers 202 with a Location whose polls read
+202 until the command is done, then 200 with Azure's RunCommandResult: the Linux extension's one status, always
+"succeeded" whatever the script's exit code (as Azure reports it), with stdout and stderr in its message.
+`CommandResultHandler` is that polled-result machinery, shared with AKS's commandResults.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timezone
+
+from aksegress.emulator.arm import Arm, ArmError, ArmRequest, ArmResponse, ResourceHandler
+from aksegress.emulator.probes import run_script, snapshot_of
+from aksegress.emulator.providers.nic import NIC
+from aksegress.emulator.store import Record
+
+VM = "Microsoft.Compute/virtualMachines"
+VM_COMMAND_RESULT = "Microsoft.Compute/virtualMachines/runCommandResults"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _missing(parameter: str) -> ArmError:
+    return ArmError(400, "InvalidParameter", f"Required parameter '{parameter}' is missing (null).")
+
+
+class CommandResultHandler(ResourceHandler):
+    """A command's result, stored under its owner and polled through Location: 202 while running, then 200.
+
+    Subclasses say how the running and final bodies look; the record keeps the finished body from the start
+    (the command runs at once) and reveals it after the latency profile's polls or seconds.
+    """
+
+    etag_format = None
+
+    def validate(self, arm, body, existing):
+        raise ArmError(405, "MethodNotAllowed", "The requested resource does not support http method 'PUT'.")
+
+    @staticmethod
+    def start(arm: Arm, owner: Record, segment: str, full_type: str, result: dict, request: ArmRequest) -> ArmResponse:
+        """Store a finished result under `owner` and answer the action with 202 + Location."""
+        run_id = uuid.uuid4().hex
+        rid = f"{owner.id}/{segment}/{run_id}"
+        url = f"{request.base_url}{rid}?api-version={request.query.get('api-version', '')}"
+        body = {"id": rid, "name": run_id, "type": full_type, "properties": {}, "_result": result, "_location": url,
+                "_pollsLeft": arm.profile.polls, "_readyAt": time.time() + arm.profile.seconds}
+        arm.save(Record(rid, full_type, body))
+        headers = {"Location": url}
+        if arm.profile.initial_retry_after:
+            headers["Retry-After"] = arm.profile.initial_retry_after
+        return ArmResponse(202, None, headers)
+
+    def read(self, arm, record):
+        body = record.body
+        if body["_pollsLeft"] > 0:
+            body["_pollsLeft"] -= 1
+            arm.store.update_body(record)
+        if body["_pollsLeft"] > 0 and time.time() < body["_readyAt"]:
+            return ArmResponse(202, self.running_view(record), {"Location": body["_location"],
+                                                                 "Retry-After": arm.profile.retry_after})
+        return ArmResponse(200, self.finished_view(record))
+
+    def running_view(self, record: Record) -> dict | None:
+        return None
+
+    def finished_view(self, record: Record) -> dict:
+        return record.body["_result"]
+
+    def render(self, arm, record):
+        return self.finished_view(record)
+
+
+class VirtualMachineCommandResultHandler(CommandResultHandler):
+    type = VM_COMMAND_RESULT
+
+
+class VirtualMachineHandler(ResourceHandler):
+    type = VM
+    long_running = True
+    requires_location = True
+    etag_format = '"{}"'
+
+    def validate(self, arm, body, existing):
+        props = body["properties"]
+        if not (props.get("hardwareProfile") or {}).get("vmSize"):
+            raise _missing("hardwareProfile.vmSize")
+        nics = (props.get("networkProfile") or {}).get("networkInterfaces") or []
+        if not nics:
+            raise _missing("networkProfile")
+        for ref in nics:
+            nic = arm.get(ref.get("id") or "")
+            if nic is None or nic.type != NIC.lower():
+                raise ArmError(404, "NotFound", f"Resource {ref.get('id')} not found.")
+            for user, backref in arm.store.referrers(nic.id):
+                if backref == "virtualMachine" and user.lower() != body["id"].lower():
+                    raise ArmError(400, "NicInUse", f"Network interface {nic.id} is used by existing virtual machine {user}.")
+            ref["id"] = nic.id
+        os_profile = dict(props.get("osProfile") or {})
+        os_profile.pop("adminPassword", None)
+        os_profile.setdefault("computerName", body["name"])
+        props["osProfile"] = os_profile
+        props["vmId"] = existing.body["properties"].get("vmId") if existing else str(uuid.uuid4())
+        props["timeCreated"] = existing.body["properties"].get("timeCreated") if existing else _now()
+        props.setdefault("storageProfile", {})
+        return body
+
+    def write(self, arm, record, existing):
+        arm.save(record)
+        nics = record.body["properties"]["networkProfile"]["networkInterfaces"]
+        arm.store.set_references(record.id, [(n["id"], "virtualMachine") for n in nics])
+
+    def action(self, arm, record, name, request):
+        if name.lower() != "runcommand":
+            return super().action(arm, record, name, request)
+        command = request.json()
+        if str(command.get("commandId", "")).lower() != "runshellscript":
+            raise ArmError(400, "InvalidParameter",
+                           f"The value '{command.get('commandId')}' of parameter 'commandId' is not supported here; use RunShellScript.")
+        snap = snapshot_of(arm)
+        hostname = record.body["properties"]["osProfile"]["computerName"]
+        result = run_script(snap, record.id, list(command.get("script") or []), hostname)
+        message = f"Enable succeeded: \n[stdout]\n{result.stdout}\n[stderr]\n{result.stderr}"
+        value = {"value": [{"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded",
+                            "message": message}]}
+        return CommandResultHandler.start(arm, record, "runCommandResults", VM_COMMAND_RESULT, value, request)
+
+
+HANDLERS = [VirtualMachineHandler(), VirtualMachineCommandResultHandler()]

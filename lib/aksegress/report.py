@@ -1,0 +1,199 @@
+"""A run as documentation: HTML of each executed notebook, the run's index.html, and the environment's list of runs.
+
+Nothing secret is written: every page passes through a ``Scrubber`` that redacts bearer tokens and JWTs, the
+connection file's client secret and token, kubeconfig tokens and client keys, and private key PEM blocks, and
+counts what it removed. A failed run's index links straight to the failing cell papermill marked.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import socket
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+ERROR_ANCHOR = "papermill-error-cell"
+REDACTED = "[redacted]"
+
+_PATTERNS = [
+    re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----", re.S),
+    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
+    re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]{16,}"),
+    re.compile(r"(?i)((?:client-key-data|client-certificate-data|token|client_secret|client-secret|password)"
+               r"[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._~+/=-]{16,}"),
+]
+
+
+class Scrubber:
+    """Redacts anything that looks like a credential, plus the exact secrets it is given; ``redacted`` counts them."""
+
+    def __init__(self, secrets: list[str] | None = None):
+        self.secrets = sorted({s for s in (secrets or []) if s and len(s) >= 8}, key=len, reverse=True)
+        self.redacted = 0
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            self.redacted += text.count(secret)
+            text = text.replace(secret, REDACTED)
+        for pattern in _PATTERNS:
+            text = pattern.sub(self._replacement, text)
+        return text
+
+    def _replacement(self, match: re.Match) -> str:
+        self.redacted += 1
+        return (match.group(1) if match.re.groups else "") + REDACTED
+
+    @classmethod
+    def for_connection(cls, *paths: str | Path | None) -> "Scrubber":
+        """A scrubber that also knows the token and client secret of each readable connection file."""
+        secrets = []
+        for path in paths:
+            try:
+                data = json.loads(Path(path).read_text()) if path else {}
+            except (OSError, ValueError):
+                continue
+            secrets += [str(data.get(k) or "") for k in ("client_secret", "token", "password")]
+        return cls(secrets)
+
+
+def document_run(run_dir: str | Path, *, connection_file: str | None = None) -> Path:
+    """Write the run's HTML pages and refresh its environment's index; returns the run's index.html."""
+    run_dir = Path(run_dir)
+    record = json.loads((run_dir / "run.json").read_text())
+    scrubber = Scrubber.for_connection(connection_file or os.environ.get("AKSEGRESS_CONNECTION"),
+                                       run_dir.parent / "emulator" / "connection.json")
+    for step in record.get("steps", []):
+        notebook = run_dir / step["notebook"]
+        if notebook.exists():
+            _write(run_dir / _page(step), notebook_html(notebook), scrubber)
+    index = run_dir / "index.html"
+    _write(index, run_index_html(record, scrubber), scrubber)
+    if run_dir.parent.name == record.get("environment"):
+        _write(run_dir.parent / "index.html", environment_index_html(run_dir.parent), scrubber)
+    return index
+
+
+def notebook_html(notebook: Path) -> str:
+    """The executed notebook as a standalone page, without the injected parameters cell's code."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_input_tags = {"injected-parameters"}
+    exporter = HTMLExporter(config=config, template_name="lab")
+    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    return body
+
+
+def run_index_html(record: dict, scrubber: Scrubber | None = None) -> str:
+    """The run's summary page: who, when, what changed, what was checked, and where it failed."""
+    steps = record.get("steps", [])
+    who = f"{record.get('user') or getpass.getuser()}@{record.get('host') or socket.gethostname()}"
+    rows = "".join(_step_row(s) for s in steps)
+    failed = next((s for s in steps if s.get("status") == "failed"), None)
+    lead = ""
+    if failed:
+        err = failed.get("error") or {}
+        lead = (f'<div class="failure"><b>Failed in <a href="{_page(failed)}#{ERROR_ANCHOR}">{escape(failed["name"])}</a>, '
+                f'cell [{escape(str(err.get("cell")))}]</b>: {escape(err.get("ename") or "")}: {escape(err.get("evalue") or "")}'
+                f' <a href="{_page(failed)}#{ERROR_ANCHOR}">go to the failing cell and its explanation</a></div>')
+    applied = [c for s in steps if s.get("changes", {}).get("applied") for c in s["changes"].get("plan", [])]
+    changes = "".join(f"<li><code>{escape(c['action'])}</code> {escape(c['id'])}</li>" for c in applied) or "<li>none</li>"
+    facts = [("environment", record.get("environment")), ("target", record.get("target")), ("status", record.get("status")),
+             ("who", who), ("started", record.get("started")), ("finished", record.get("finished")),
+             ("duration", _duration(record)), ("params file", record.get("params_file")),
+             ("params sha256", record.get("params_sha256")), ("commit", record.get("commit")),
+             ("plan only", record.get("plan_only")), ("resumes run", record.get("resumes")), ("drift", _drift(steps)),
+             ("ARM calls", ", ".join(f"{k} {v}" for k, v in (record.get("arm") or {}).items()))]
+    facts_html = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in facts)
+    checks = "".join(_checks_block(s) for s in steps if s.get("checks"))
+    redacted = f"<p class='note'>{scrubber.redacted} secret(s) redacted.</p>" if scrubber and scrubber.redacted else ""
+    return _page_html(f"Run {record.get('run_id')} · {record.get('environment')}", f"""
+<p><a href="../index.html">all runs of {escape(str(record.get('environment')))}</a></p>
+{lead}
+<table class="facts">{facts_html}</table>
+<h2>Steps</h2>
+<table><tr><th>step</th><th>status</th><th>duration</th><th>planned</th><th>applied</th><th>checks</th><th>error</th></tr>{rows}</table>
+<h2>Changes applied</h2><ul>{changes}</ul>
+<h2>Checks</h2>{checks or '<p>none</p>'}
+{redacted}""")
+
+
+def environment_index_html(env_dir: Path) -> str:
+    """Every run of one environment, newest first."""
+    rows = []
+    for path in sorted(env_dir.glob("*/run.json"), key=lambda p: p.parent.name, reverse=True):
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        steps = record.get("steps", [])
+        done = sum(s.get("status") == "passed" for s in steps)
+        link = f"{path.parent.name}/index.html"
+        rows.append(f"<tr class='{escape(str(record.get('status')))}'><td><a href=\"{link}\">{escape(path.parent.name)}</a></td>"
+                    f"<td>{escape(str(record.get('status')))}</td><td>{escape(str(record.get('started')))}</td>"
+                    f"<td>{_duration(record)}</td><td>{done}/{len(steps)}</td>"
+                    f"<td>{'plan only' if record.get('plan_only') else ''}</td></tr>")
+    return _page_html(f"Runs of {env_dir.name}", "<table><tr><th>run</th><th>status</th><th>started</th><th>duration</th>"
+                      f"<th>steps passed</th><th></th></tr>{''.join(rows)}</table>")
+
+
+def _step_row(step: dict) -> str:
+    checks = step.get("checks", [])
+    ok = sum(bool(c.get("ok")) for c in checks)
+    err = step.get("error") or {}
+    error = (f'<a href="{_page(step)}#{ERROR_ANCHOR}">{escape(err.get("ename") or "")}: {escape(err.get("evalue") or "")}</a>'
+             if step.get("status") == "failed" else "")
+    name = f'<a href="{_page(step)}">{escape(step["name"])}</a>' if step.get("status") != "not-run" else escape(step["name"])
+    return (f"<tr class='{escape(step.get('status', ''))}'><td>{name}</td><td>{escape(step.get('status', ''))}</td>"
+            f"<td>{step.get('duration_s', 0)}s</td><td>{step['changes'].get('planned', 0)}</td>"
+            f"<td>{step['changes'].get('applied', 0)}</td><td>{ok}/{len(checks)}</td><td>{error}</td></tr>")
+
+
+def _checks_block(step: dict) -> str:
+    checks = step["checks"]
+    failed = [c for c in checks if not c.get("ok")]
+    items = "".join(f"<tr class='{'passed' if c.get('ok') else 'failed'}'><td>{'✔' if c.get('ok') else '✘'}</td>"
+                    f"<td>{escape(str(c.get('name')))}</td><td>{escape(str(c.get('detail')))}</td></tr>" for c in checks)
+    return (f"<details{' open' if failed else ''}><summary>{escape(step['name'])}: {len(checks) - len(failed)}/{len(checks)} passed"
+            f"</summary><table>{items}</table></details>")
+
+
+def _drift(steps: list[dict]) -> str:
+    verdict = next((c for s in steps for c in s.get("checks", []) if c.get("name") == "no drift from the desired state"), None)
+    if verdict is None:
+        return "not verified in this run (step 09-verify did not run)"
+    return "none" if verdict.get("ok") else f"drift: {verdict.get('detail')}"
+
+
+def _duration(record: dict) -> str:
+    try:
+        seconds = (datetime.fromisoformat(record["finished"]) - datetime.fromisoformat(record["started"])).total_seconds()
+    except (KeyError, TypeError, ValueError):
+        return "unfinished"
+    return f"{seconds:.0f}s"
+
+
+def _page(step: dict) -> str:
+    return Path(step["notebook"]).with_suffix(".html").name
+
+
+def _write(path: Path, html: str, scrubber: Scrubber) -> None:
+    path.write_text(scrubber.scrub(html))
+
+
+_STYLE = """body{font-family:Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#1c2833}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d5d8dc;padding:4px 8px;text-align:left;vertical-align:top}
+tr.failed td{background:#fdecea}tr.passed td:nth-child(2){color:#1e8449}.facts th{background:#f4f6f7}
+.failure{border-left:4px solid #c0392b;background:#fdecea;padding:8px 12px;margin:12px 0}.note{color:#566573}"""
+
+
+def _page_html(title: str, body: str) -> str:
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title><style>{_STYLE}</style></head>"
+            f"<body><h1>{escape(title)}</h1>{body}</body></html>")

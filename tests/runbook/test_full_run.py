@@ -1,0 +1,83 @@
+"""The whole runbook against the emulator: it converges, re-runs write nothing, and leaks no secret."""
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.runbook.conftest import REPO, aksegress
+
+pytestmark = pytest.mark.slow
+
+SECRET_PATTERNS = [re.compile(p) for p in (r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}", r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+                                           r"client-key-data", r"client-certificate-data")]
+
+
+@pytest.fixture(scope="module")
+def converged(tmp_path_factory):
+    """One emulator, the runbook run twice end to end; the record of both runs."""
+    from aksegress.emulator import start_emulator
+    from aksegress.params import load_params
+
+    folder = tmp_path_factory.mktemp("full")
+    params = load_params(REPO / "params" / "local.yaml")
+    with start_emulator(folder / "arm.db", params.tenant_id, params.subscription_ids(), connection_file=folder / "arm.json") as emulator:
+        first = aksegress("run", "--params", "params/local.yaml", "--connection-file", str(folder / "arm.json"),
+                          "--output", str(folder / "run1"), cwd=REPO)
+        writes_after_first = emulator.counters()["writes"]
+        second = aksegress("run", "--params", "params/local.yaml", "--connection-file", str(folder / "arm.json"),
+                           "--output", str(folder / "run2"), cwd=REPO)
+        yield {"folder": folder, "first": first, "second": second, "emulator": emulator,
+               "writes_after_first": writes_after_first, "writes_after_second": emulator.counters()["writes"]}
+
+
+def _record(run_dir: Path) -> dict:
+    return json.loads((run_dir / "run.json").read_text())
+
+
+def test_the_first_run_passes_every_step_from_00_to_09(converged):
+    assert converged["first"].returncode == 0, converged["first"].stdout[-3000:]
+    steps = _record(converged["folder"] / "run1")["steps"]
+    assert [s["name"][:2] for s in steps] == ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"]
+    assert all(s["status"] == "passed" for s in steps)
+
+
+def test_the_vm_in_spoke2_reaches_the_spoke1_api_server_through_the_firewall(converged):
+    checks = {c["name"]: c for s in _record(converged["folder"] / "run1")["steps"] for c in s["checks"]}
+    for probe in ("name resolves", "TCP 443 answers", "API server responds"):
+        assert checks[f"from vm-spoke2: {probe} (spoke1 API server)"]["ok"]
+    assert not any(c["name"].startswith("from vm-spoke1") for c in checks.values())
+
+
+def test_spokes_without_an_access_entry_are_shown_unable_to_reach_the_cluster_and_why(converged):
+    checks = [c for s in _record(converged["folder"] / "run1")["steps"] for c in s["checks"] if "no access entry" in c["name"]]
+    assert len(checks) == 5 and all(c["ok"] for c in checks)
+    assert all(c["detail"].split(":")[0] in ("DNS_NXDOMAIN", "DENIED_BY_FIREWALL") for c in checks)
+
+
+def test_a_second_run_plans_no_change_and_the_emulator_counts_no_write(converged):
+    assert converged["second"].returncode == 0, converged["second"].stdout[-3000:]
+    record = _record(converged["folder"] / "run2")
+    assert [s["changes"]["planned"] for s in record["steps"]] == [0] * 10
+    assert record["arm"]["writes"] == 0
+    assert converged["writes_after_second"] == converged["writes_after_first"]
+
+
+def test_no_executed_notebook_carries_a_token_key_or_kubeconfig_secret(converged):
+    from aksegress.emulator import Connection
+
+    connection = Connection.read(converged["folder"] / "arm.json")
+    kube_tokens = []
+    for config in (REPO / "outputs" / "local" / "kube").glob("*.yaml"):
+        for user in yaml.safe_load(config.read_text()).get("users", []):
+            kube_tokens += [v for k, v in (user.get("user") or {}).items() if isinstance(v, str) and len(v) > 16]
+    secrets = [connection.token, connection.client_secret, *kube_tokens]
+    assert kube_tokens, "the kubeconfig written by step 07 should hold a token to look for"
+    for notebook in (converged["folder"] / "run1").glob("*.ipynb"):
+        text = notebook.read_text()
+        assert not any(s in text for s in secrets), notebook.name
+        assert not any(p.search(text) for p in SECRET_PATTERNS), notebook.name
+        assert base64.b64encode(kube_tokens[0].encode()).decode()[:24] not in text

@@ -1,0 +1,126 @@
+"""Decision widgets driven in plain Python: set values, click buttons, and see what the runbook did."""
+
+import pytest
+
+from aksegress.netmodel.verdicts import DELIVERED
+from aksegress.ui.progress import Progress
+from aksegress.ui.widgets import ConnectivityCheck, EnvironmentChooser, PlanReview, is_interactive
+from tests.netmodel.arm import article
+from tests.netmodel.test_article import _link_hub
+from tests.ui.estates import LOCAL_PARAMS
+
+
+def _reviewed(runbook, *, interactive, auto_apply=True):
+    step = runbook.step("00")
+    return step, PlanReview(step, step.plan(), auto_apply=auto_apply, interactive=interactive)
+
+
+def _pending(runbook) -> int:
+    return len(runbook.step("00").plan().pending)
+
+
+def test_a_run_by_aksegress_run_is_headless_whatever_the_parameter_or_environment_say(monkeypatch):
+    monkeypatch.setenv("AKSEGRESS_INTERACTIVE", "1")
+    assert is_interactive(True, run_dir="/outputs/local/run") is False
+
+
+def test_the_interactive_parameter_decides_when_it_is_set(monkeypatch):
+    monkeypatch.setenv("AKSEGRESS_INTERACTIVE", "1")
+    assert (is_interactive(True), is_interactive(False)) == (True, False)
+
+
+def test_with_the_parameter_unset_make_labs_environment_variable_means_a_person_is_there(monkeypatch):
+    monkeypatch.delenv("AKSEGRESS_INTERACTIVE", raising=False)
+    assert is_interactive(None) is False
+    monkeypatch.setenv("AKSEGRESS_INTERACTIVE", "1")
+    assert is_interactive(None) is True
+
+
+def test_in_lab_nothing_is_written_until_apply_is_pressed(runbook):
+    step, review = _reviewed(runbook, interactive=True)
+    assert not review.decided and step.last_apply is None
+    assert _pending(runbook) == 4
+
+
+def test_pressing_apply_applies_the_plan_and_records_the_choice(runbook):
+    step, review = _reviewed(runbook, interactive=True)
+    review.apply_button.click()
+    assert len(step.last_apply.applied) == 4 and _pending(runbook) == 0
+    assert (review.choice["choice"], review.choice["headless"]) == ("apply", False)
+    assert step.choices == [review.choice]
+    assert review.apply_button.disabled and review.skip_button.disabled
+    assert "done" in review.status.value
+
+
+def test_pressing_skip_writes_nothing(runbook):
+    _, review = _reviewed(runbook, interactive=True)
+    review.skip_button.click()
+    assert review.choice["choice"] == "skip" and _pending(runbook) == 4
+
+
+def test_headless_the_plan_is_applied_at_once_when_auto_apply_is_true(runbook):
+    step, review = _reviewed(runbook, interactive=False, auto_apply=True)
+    assert len(step.last_apply.applied) == 4
+    assert review.choice == {"widget": "plan", "choice": "apply", "reason": "applied the plan (parameter auto_apply=True)",
+                             "step": "00-prerequisites", "headless": True}
+
+
+def test_headless_with_auto_apply_false_the_plan_is_shown_and_nothing_is_written(runbook):
+    _, review = _reviewed(runbook, interactive=False, auto_apply=False)
+    assert review.choice["reason"] == "skipped the plan (parameter auto_apply=False)" and _pending(runbook) == 4
+
+
+def test_a_plan_with_no_changes_asks_nothing_even_in_lab(runbook):
+    _reviewed(runbook, interactive=False)
+    step, review = _reviewed(runbook, interactive=True)
+    assert review.choice["choice"] == "none" and review.apply_button.disabled
+    assert step.last_apply.applied == []
+
+
+def test_the_environment_chooser_offers_every_params_file_and_defaults_to_the_parameter():
+    chooser = EnvironmentChooser("local", LOCAL_PARAMS.parents[1], interactive=True)
+    assert {"local", "azure.example"} <= set(chooser.dropdown.options) and chooser.value == "local"
+    chooser.dropdown.value = "azure.example"
+    assert chooser.value == "azure.example"
+
+
+def test_headless_the_environment_chooser_records_the_parameters_environment():
+    chooser = EnvironmentChooser("local", LOCAL_PARAMS.parents[1], interactive=False)
+    assert chooser.choice["reason"] == "environment 'local' (parameter env)" and chooser.choice["headless"]
+
+
+@pytest.fixture
+def delivered_estate():
+    return _link_hub(article(link_spoke2=True, api_rule="app")).snapshot()
+
+
+def test_choosing_a_source_and_target_and_pressing_trace_shows_the_models_verdict(delivered_estate):
+    check = ConnectivityCheck(delivered_estate, "vm-spoke3", "cluster:privateaksspoke1", interactive=True)
+    assert check.result is None
+    check.source.value = "vm-spoke2"
+    check.button.click()
+    assert check.result.disposition == DELIVERED and check.result.source == "vm-spoke2"
+
+
+def test_headless_the_connectivity_check_traces_the_parameters_pair_and_records_it(delivered_estate):
+    check = ConnectivityCheck(delivered_estate, "vm-spoke3", "cluster:privateaksspoke1", interactive=False)
+    assert check.result.disposition == "DNS_NXDOMAIN"
+    assert check.choice["choice"] == "vm-spoke3 -> cluster:privateaksspoke1"
+
+
+def test_headless_progress_prints_what_is_waited_on_and_the_elapsed_time():
+    ticks, lines = iter([0.0, 2.5, 4.0]), []
+    progress = Progress("applying 3 change(s)", clock=lambda: next(ticks), echo=lines.append)
+    progress.waiting("vnet-hub, vnet-spoke1")
+    progress.done()
+    assert lines == ["applying 3 change(s): waiting for vnet-hub, vnet-spoke1 (2.5s elapsed)", "applying 3 change(s): done (4.0s)"]
+
+
+def test_in_lab_progress_rewrites_one_line_in_place():
+    from aksegress.ui.progress import live_line
+
+    line = live_line()
+    progress = Progress("applying", widget=line, echo=pytest.fail)
+    progress.waiting("vnet-hub")
+    progress.waiting("peerings")
+    assert "waiting for peerings" in line.value and "vnet-hub" not in line.value
