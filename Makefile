@@ -46,7 +46,7 @@ lab: setup
 	    $(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.root_dir=$(CURDIR)/notebooks --LabApp.default_url=/lab/tree/00-prerequisites.ipynb
 
 test: setup setup-az
-	AKSEGRESS_SKIP_AZCLI=0 $(PY) -m pytest -q
+	AKSEGRESS_SKIP_AZCLI=0 $(PY) -m pytest -q -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) $(AZ_VENV) outputs/*/

@@ -53,7 +53,10 @@ def cmd_teardown(args) -> int:
 def cmd_emulator(args) -> int:
     from aksegress.emulator.cli import serve_main
 
-    return serve_main(args.rest)
+    if not args.rest or args.rest[0] != "serve":
+        print("usage: aksegress emulator serve [--port N] [--state FILE] [--connection-file FILE] ...", file=sys.stderr)
+        return 2
+    return serve_main(args.rest[1:])
 
 
 def cmd_doctor(args) -> int:

@@ -7,8 +7,17 @@ from azure.core.exceptions import HttpResponseError
 from aksegress.connect import to_arm
 from aksegress.netmodel import Snapshot
 
-_NETWORK_LISTS = ("virtual_networks", "route_tables", "public_ip_addresses", "azure_firewalls", "firewall_policies",
-                  "virtual_network_gateways", "network_interfaces", "private_endpoints", "network_security_groups")
+_NETWORK_LISTS = {
+    "microsoft.network/virtualnetworks": "virtual_networks",
+    "microsoft.network/routetables": "route_tables",
+    "microsoft.network/publicipaddresses": "public_ip_addresses",
+    "microsoft.network/azurefirewalls": "azure_firewalls",
+    "microsoft.network/firewallpolicies": "firewall_policies",
+    "microsoft.network/virtualnetworkgateways": "virtual_network_gateways",
+    "microsoft.network/networkinterfaces": "network_interfaces",
+    "microsoft.network/privateendpoints": "private_endpoints",
+    "microsoft.network/networksecuritygroups": "network_security_groups",
+}
 
 
 def _listed(call) -> list[dict]:
@@ -19,20 +28,26 @@ def _listed(call) -> list[dict]:
 
 
 def resources_in_group(clients, resource_group: str) -> list[dict]:
-    """Every resource the connectivity model understands in one resource group, as ARM JSON."""
+    """Every resource the connectivity model understands in one resource group, as ARM JSON: one generic
+    list says which types are there, then one list per present type gives their full bodies."""
     net = clients.network
+    present = {(r.get("type") or "").lower() for r in _listed(lambda: clients.resource.resources.list_by_resource_group(resource_group))}
     found: list[dict] = []
-    for name in _NETWORK_LISTS:
-        found += _listed(lambda: getattr(net, name).list(resource_group))
+    for arm_type, name in _NETWORK_LISTS.items():
+        if arm_type in present:
+            found += _listed(lambda: getattr(net, name).list(resource_group))
     for policy in [r for r in found if r.get("type", "").lower() == "microsoft.network/firewallpolicies"]:
         found += _listed(lambda: net.firewall_policy_rule_collection_groups.list(resource_group, policy["name"]))
-    zones = _listed(lambda: clients.privatedns.private_zones.list_by_resource_group(resource_group))
+    zones = _listed(lambda: clients.privatedns.private_zones.list_by_resource_group(resource_group)) \
+        if "microsoft.network/privatednszones" in present else []
     for zone in zones:
         found += _listed(lambda: clients.privatedns.virtual_network_links.list(resource_group, zone["name"]))
         found += _listed(lambda: clients.privatedns.record_sets.list_by_type(resource_group, zone["name"], "A"))
     found += zones
-    found += _listed(lambda: clients.containerservice.managed_clusters.list_by_resource_group(resource_group))
-    found += _listed(lambda: clients.compute.virtual_machines.list(resource_group))
+    if "microsoft.containerservice/managedclusters" in present:
+        found += _listed(lambda: clients.containerservice.managed_clusters.list_by_resource_group(resource_group))
+    if "microsoft.compute/virtualmachines" in present:
+        found += _listed(lambda: clients.compute.virtual_machines.list(resource_group))
     return found
 
 

@@ -9,6 +9,7 @@ from aksegress.runbook import Runbook, Step
 def open_step(key: str, *, env: str = "local", params_file: str = "", plan_only: bool = False, run_dir: str = "") -> Step:
     """Bind the notebook to its environment and step, and say where it is pointed."""
     show_errors_briefly()
+    _readable_tables()
     runbook = Runbook.open(env, params_file=params_file or None)
     step = runbook.step(key, plan_only=plan_only)
     step.run_dir = run_dir or None
@@ -17,6 +18,14 @@ def open_step(key: str, *, env: str = "local", params_file: str = "", plan_only:
         f" · tenant `{runbook.params.tenant_id}`" + (" · **plan only**" if plan_only else "")
     )
     return step
+
+
+def _readable_tables() -> None:
+    """Long values (FQDNs, resource ids) stay whole in tables, which reviewers read in the executed notebooks."""
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", 160)
+    pd.set_option("display.width", 250)
 
 
 def show_errors_briefly() -> None:

@@ -122,7 +122,11 @@ class Plan:
 
 
 def plan_changes(step: str, desired: list[Desired], observed: dict[str, dict | None]) -> Plan:
-    """Classify each desired resource as create, update (with the fields that differ) or unchanged."""
+    """Classify each desired resource as create, update (with the fields that differ) or unchanged.
+
+    A resource Azure left in provisioningState Failed is planned for update: ARM's way out of Failed is to
+    PUT the same resource again.
+    """
     changes = []
     for d in desired:
         seen = observed.get(d.id.lower())
@@ -130,6 +134,9 @@ def plan_changes(step: str, desired: list[Desired], observed: dict[str, dict | N
             changes.append(Change(CREATE, d, None))
             continue
         diffs = differences(d.body, seen)
+        state = (seen.get("properties") or {}).get("provisioningState")
+        if state == "Failed":
+            diffs.append(FieldDiff("properties.provisioningState", state, "Succeeded (re-apply)"))
         changes.append(Change(UPDATE if diffs else UNCHANGED, d, seen, diffs))
     return Plan(step, changes)
 

@@ -131,15 +131,16 @@ class Step:
         self.last_plan = plan_changes(self.spec.key, self.desired(), self.observe())
         return self.last_plan
 
-    def apply(self, plan: Plan | None = None) -> ApplyResult:
-        """Carry out the plan's changes (none in a plan-only run), after the step's own pre-flight checks."""
+    def apply(self, plan: Plan | None = None, *, on_wait=None) -> ApplyResult:
+        """Carry out the plan's changes (none in a plan-only run), after the step's own pre-flight checks;
+        ``on_wait(names)`` hears what each wave of long operations is waiting on."""
         plan = plan or self.last_plan or self.plan()
         if self.plan_only:
             self.last_apply = ApplyResult(self.spec.key, skipped=True)
             return self.last_apply
         if self.spec.precheck and plan.pending:
             self.spec.precheck(self, plan)
-        self.last_apply = apply_plan(plan, self.runbook.clients)
+        self.last_apply = apply_plan(plan, self.runbook.clients, on_wait=on_wait)
         self.refresh()
         return self.last_apply
 
@@ -152,10 +153,9 @@ class Step:
         return build(self)
 
     def verify(self) -> CheckReport:
-        """Compare the live state with the desired state and the step's own rules."""
+        """Compare the live state (as read since the last apply or refresh) with the desired state and the step's rules."""
         if self.plan_only:
             return CheckReport(self.spec.key, [], skipped_reason="plan-only run: nothing was applied")
-        self.refresh()
         desired = self.desired()
         observed = self.observe()
         waiting = {d.id.lower() for d in desired if not d.wait}
@@ -184,6 +184,7 @@ class Step:
             },
             "checks": [v.to_dict() for v in report.verdicts],
             "checks_skipped": report.skipped_reason,
+            "choices": list(getattr(self, "choices", [])),
             "arm": counts,
         }
         emit(record)

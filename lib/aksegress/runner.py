@@ -7,17 +7,17 @@ file, so the next run meets the same world.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-
-from jupyter_client.manager import KernelManager
 
 from aksegress import connect
 from aksegress.params import load_params
@@ -57,14 +57,13 @@ def run(params_file: Path, *, root: Path, connection_file: str | None = None, fr
     params = load_params(params_file)
     steps = steps or select_steps(from_step, to_step)
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    env_dir = root / "outputs" / params.environment
-    run_dir = Path(output) if output else env_dir / run_id
-    resumes = unfinished_run(env_dir, steps)
+    run_dir = Path(output) if output else root / "outputs" / params.environment / run_id
+    resumes = unfinished_run(run_dir.parent, steps)
     run_dir.mkdir(parents=True, exist_ok=True)
     record = {
         "run_id": run_id, "environment": params.environment, "target": params.target,
         "params_file": str(params_file), "params_sha256": hashlib.sha256(Path(params_file).read_bytes()).hexdigest(),
-        "resumes": resumes, "commit": _commit(root), "started": _now(), "finished": None, "status": "running", "plan_only": plan_only,
+        "resumes": resumes, "commit": _commit(root), "user": getpass.getuser(), "host": socket.gethostname(), "started": _now(), "finished": None, "status": "running", "plan_only": plan_only,
         "arm": _no_calls(),
         "steps": [_step_entry(s) for s in steps],
     }
@@ -109,7 +108,7 @@ def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra
                 parameters={"env": record["environment"], "params_file": str(Path(params_file).resolve()), "plan_only": plan_only,
                             "run_dir": str(run_dir.resolve()), **extra},
                 kernel_name="python3", progress_bar=False, cwd=str(root / "notebooks"),
-                kernel_manager_class="aksegress.runner.LocalKernelManager",
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
             entry["status"] = PASSED
         except PapermillExecutionError as exc:
@@ -129,10 +128,7 @@ def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra
     return PASSED
 
 
-class LocalKernelManager(KernelManager):
-    """Kernels talk to the runner over local IPC sockets rather than unencrypted TCP."""
-
-    def __init__(self, **kwargs):
+def __init__(self, **kwargs):
         kwargs.setdefault("transport", "ipc")
         super().__init__(**kwargs)
 

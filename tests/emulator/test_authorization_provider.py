@@ -126,3 +126,16 @@ def test_unknown_role_definition_is_not_found(auth):
     with pytest.raises(ResourceNotFoundError) as caught:
         auth.role_definitions.get(f"/subscriptions/{SUB}", str(uuid.uuid4()))
     assert caught.value.error.code == "RoleDefinitionDoesNotExist"
+
+
+def test_role_assignments_are_not_listed_among_a_groups_resources(clients, rg):
+    from tests.emulator.conftest import SUB
+
+    scope = f"/subscriptions/{SUB}/resourceGroups/{rg}"
+    role = f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7"
+    from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
+
+    clients.authorization.role_assignments.create(scope, "3c1f2b7e-0000-4000-8000-000000000001", RoleAssignmentCreateParameters(
+        role_definition_id=role, principal_id="9d2c1b7e-0000-4000-8000-000000000002", principal_type="ServicePrincipal"))
+    assert list(clients.authorization.role_assignments.list_for_scope(scope, filter="atScope()"))
+    assert [r.type for r in clients.resource.resources.list_by_resource_group(rg)] == []

@@ -61,9 +61,9 @@ def test_counters_split_reads_writes_and_polls_and_reset(clients, raw):
     clients.network.virtual_networks.get("rg-count", "v")
     counts = raw("GET", "/_emulator/counters").body
     assert counts["writes"] == 2 and counts["polls"] == 1
-    assert counts["by_type"]["Microsoft.Network/virtualNetworks"] == {"reads": 2, "writes": 1, "polls": 0}
+    assert counts["by_type"]["Microsoft.Network/virtualNetworks"] == {"reads": 2, "writes": 1, "actions": 0, "polls": 0}
     assert raw("POST", "/_emulator/counters/reset").body["reads"] == 0
-    assert raw("GET", "/_emulator/counters").body == {"reads": 0, "writes": 0, "polls": 0, "by_type": {}}
+    assert raw("GET", "/_emulator/counters").body == {"reads": 0, "writes": 0, "actions": 0, "polls": 0, "by_type": {}}
 
 
 def test_connection_file_round_trips_and_is_private(emulator, tmp_path):
@@ -76,3 +76,12 @@ def test_clients_built_from_a_connection_file_work(emulator, tmp_path):
     connection = Connection.read(emulator.connection.write(tmp_path / "conn.json"))
     names = [s.subscription_id for s in Clients.for_emulator(connection, SUB).subscriptions.subscriptions.list()]
     assert SUB in names
+
+
+def test_post_actions_are_counted_apart_from_writes(clients, raw, emulator):
+    raw("POST", "/_emulator/counters/reset")
+    answer = raw("POST", f"/subscriptions/{clients.subscription_id}/resourceGroups/none/providers/Microsoft.ContainerService/"
+                         "managedClusters/none/listClusterUserCredential?api-version=2026-08-01")
+    counts = raw("GET", "/_emulator/counters").body
+    assert answer.status == 404
+    assert counts["actions"] == 1 and counts["writes"] == 0

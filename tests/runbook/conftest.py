@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,19 +25,40 @@ def project(tmp_path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def local_params():
-    return load_params(REPO / "params" / "local.yaml")
-
-
-@pytest.fixture
-def emulator(tmp_path, local_params):
-    with start_emulator(tmp_path / "arm.db", local_params.tenant_id, local_params.subscription_ids(),
-                        connection_file=tmp_path / "arm.json") as running:
-        yield running
-
-
 def aksegress(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run the CLI as a user would, in ``cwd``, without any emulator named by the environment."""
     env = {k: v for k, v in os.environ.items() if k not in ("AKSEGRESS_CONNECTION", "AKSEGRESS_ROOT")}
     return subprocess.run([AKSEGRESS, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+
+
+def run_all(connection_file: Path, output: Path, *extra: str) -> subprocess.CompletedProcess:
+    """`aksegress run` of the whole runbook for params/local.yaml against the emulator named."""
+    return aksegress("run", "--params", "params/local.yaml", "--connection-file", str(connection_file), "--output", str(output), *extra, cwd=REPO)
+
+
+def fingerprint(connection_file: Path) -> list[tuple[str, str]]:
+    """Every resource of the environment the connectivity model reads, as sorted (id, type) pairs.
+
+    The NIC Azure makes for a private endpoint gets a random name (`<endpoint>.nic.<guid>`), so that part is
+    left out of the comparison; every other name is the runbook's or derived from it.
+    """
+    from aksegress.live import environment_resources
+    from aksegress.runbook import Runbook
+
+    runbook = Runbook.open(params_file=str(REPO / "params" / "local.yaml"), connection_file=str(connection_file))
+    return sorted({(re.sub(r"\.nic\.[0-9a-f-]{36}$", ".nic.*", r["id"].lower()), r.get("type", "").lower())
+                   for r in environment_resources(runbook)})
+
+
+@pytest.fixture(scope="session")
+def clean_world(tmp_path_factory):
+    """A clean run of the whole runbook, then a second run; the emulator stays up for the session."""
+    folder = tmp_path_factory.mktemp("clean")
+    params = load_params(REPO / "params" / "local.yaml")
+    with start_emulator(folder / "arm.db", params.tenant_id, params.subscription_ids(), connection_file=folder / "arm.json") as emulator:
+        first = run_all(folder / "arm.json", folder / "run1")
+        writes_after_first = emulator.counters()["writes"]
+        second = run_all(folder / "arm.json", folder / "run2")
+        yield {"folder": folder, "first": first, "second": second, "emulator": emulator, "connection": folder / "arm.json",
+               "writes_after_first": writes_after_first, "writes_after_second": emulator.counters()["writes"],
+               "fingerprint": fingerprint(folder / "arm.json")}

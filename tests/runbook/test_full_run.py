@@ -8,30 +8,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.runbook.conftest import REPO, aksegress
+from tests.runbook.conftest import REPO
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 SECRET_PATTERNS = [re.compile(p) for p in (r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}", r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
                                            r"client-key-data", r"client-certificate-data")]
 
 
-@pytest.fixture(scope="module")
-def converged(tmp_path_factory):
-    """One emulator, the runbook run twice end to end; the record of both runs."""
-    from aksegress.emulator import start_emulator
-    from aksegress.params import load_params
-
-    folder = tmp_path_factory.mktemp("full")
-    params = load_params(REPO / "params" / "local.yaml")
-    with start_emulator(folder / "arm.db", params.tenant_id, params.subscription_ids(), connection_file=folder / "arm.json") as emulator:
-        first = aksegress("run", "--params", "params/local.yaml", "--connection-file", str(folder / "arm.json"),
-                          "--output", str(folder / "run1"), cwd=REPO)
-        writes_after_first = emulator.counters()["writes"]
-        second = aksegress("run", "--params", "params/local.yaml", "--connection-file", str(folder / "arm.json"),
-                           "--output", str(folder / "run2"), cwd=REPO)
-        yield {"folder": folder, "first": first, "second": second, "emulator": emulator,
-               "writes_after_first": writes_after_first, "writes_after_second": emulator.counters()["writes"]}
+@pytest.fixture
+def converged(clean_world):
+    return clean_world
 
 
 def _record(run_dir: Path) -> dict:
@@ -81,3 +68,23 @@ def test_no_executed_notebook_carries_a_token_key_or_kubeconfig_secret(converged
         assert not any(s in text for s in secrets), notebook.name
         assert not any(p.search(text) for p in SECRET_PATTERNS), notebook.name
         assert base64.b64encode(kube_tokens[0].encode()).decode()[:24] not in text
+
+
+def _doctor(converged, *args):
+    from tests.runbook.conftest import aksegress
+
+    return aksegress("doctor", "--params", "params/local.yaml", "--connection-file", str(converged["connection"]), *args, cwd=REPO)
+
+
+def test_doctor_on_the_live_environment_says_the_granted_flow_is_delivered(converged):
+    done = _doctor(converged, "--from", "vm-spoke2", "--to", "cluster:privateaksspoke1", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    verdict = json.loads(done.stdout)
+    assert verdict["disposition"] == "DELIVERED"
+    assert [h["type"] for h in verdict["hops"]][:2] == ["Source", "VirtualAppliance"]
+
+
+def test_doctor_on_the_live_environment_explains_a_flow_without_access(converged):
+    done = _doctor(converged, "--from", "vm-spoke3", "--to", "cluster:privateaksspoke1")
+    assert done.returncode == 1
+    assert "DNS_NXDOMAIN" in done.stdout and "link zone" in done.stdout

@@ -50,3 +50,10 @@ def test_a_dependency_that_already_exists_does_not_hold_back_its_dependant():
     vnet = Change(CREATE, Desired(VNET, {}, (RG,)))
     rg = Change(UNCHANGED, Desired(RG, {}), {"id": RG})
     assert [[c.desired.id for c in w] for w in waves([rg, vnet])] == [[VNET]]
+
+
+def test_a_resource_left_failed_by_azure_is_planned_for_re_apply():
+    observed = {"id": VNET, "location": "eastus2", "properties": {"provisioningState": "Failed"}}
+    plan = plan_changes("t", [Desired(VNET, {"location": "eastus2"})], {VNET.lower(): observed})
+    assert plan.changes[0].action == UPDATE
+    assert "properties.provisioningState: Failed -> Succeeded (re-apply)" in str(plan.changes[0].diffs[0])

@@ -124,3 +124,20 @@ def test_in_lab_progress_rewrites_one_line_in_place():
     progress.waiting("vnet-hub")
     progress.waiting("peerings")
     assert "waiting for peerings" in line.value and "vnet-hub" not in line.value
+
+
+def test_headless_with_no_access_entry_and_no_parameters_nothing_is_traced(delivered_estate):
+    check = ConnectivityCheck(delivered_estate, "", "", interactive=False)
+    assert check.result is None and check.choice is None
+
+
+def test_an_apply_that_azure_refuses_shows_the_explanation_in_the_widget(runbook, emulator):
+    from tests.emulator.conftest import raw_request
+
+    _reviewed(runbook, interactive=False)
+    fault = {"method": "PUT", "type": "Microsoft.Network/virtualNetworks", "code": "InternalServerError", "message": "Injected.", "times": 50}
+    assert raw_request(emulator.connection, "POST", "/_emulator/faults", body=fault).status == 204
+    step = runbook.step("01")
+    review = PlanReview(step, step.plan(), auto_apply=True, interactive=True)
+    review.apply_button.click()
+    assert review.choice is None and "Stopped" in review.status.value

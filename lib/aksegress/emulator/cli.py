@@ -21,6 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--subscription", action="append", default=[], help="subscription GUID; repeat for several")
     parser.add_argument("--latency-profile", default="fast", choices=sorted(PROFILES), help="how long async operations take")
     parser.add_argument("--page-size", type=int, default=100, help="items per list page before nextLink")
+    parser.add_argument("--chaos", type=float, default=0.0, metavar="RATE",
+                        help="fault this share of ARM requests (0-1): throttling, 5xx, dropped connections, failed operations, conflicts")
+    parser.add_argument("--chaos-seed", type=int, default=None, help="seed for the chaos choices (repeatable runs)")
     return parser
 
 
@@ -36,6 +39,8 @@ def serve_main(argv: list[str] | None = None) -> int:
     except EmulatorError as error:
         print(error, file=sys.stderr)
         return 2
+    if args.chaos:
+        emulator.app.chaos.configure(args.chaos, seed=args.chaos_seed)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

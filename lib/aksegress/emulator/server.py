@@ -6,14 +6,15 @@ Routes outside ARM's paths:
   GET  /_emulator/health, GET /_emulator/counters, POST /_emulator/counters/reset,
   POST /_emulator/faults {"method", "type", "code", "message", "times"}   (bearer token required)
 
-Counters cover authenticated ARM requests only: `reads` (GET/HEAD), `writes` (PUT/PATCH/DELETE/POST) and
-`polls` (async-operation status GETs, kept apart so LRO speed settings do not skew read counts), each
-also split by ARM type under `by_type`.
+Counters cover authenticated ARM requests only: `reads` (GET/HEAD), `writes` (PUT/PATCH/DELETE), `actions`
+(POST: list credentials, run-command) and `polls` (async-operation status GETs, kept apart so LRO speed
+settings do not skew read counts), each also split by ARM type under `by_type`.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import uuid
 from collections import defaultdict
@@ -22,6 +23,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from aksegress.emulator.arm import Arm, ArmError, ArmRequest, ArmResponse, Target, parse_path
+from aksegress.emulator.chaos import Chaos
 from aksegress.emulator.identity import TokenService, cloud_metadata
 from aksegress.emulator.providers import resources
 
@@ -38,8 +40,8 @@ class Counters:
 
     def reset(self) -> None:
         with self._lock:
-            self._totals = {"reads": 0, "writes": 0, "polls": 0}
-            self._by_type: dict[str, dict[str, int]] = defaultdict(lambda: {"reads": 0, "writes": 0, "polls": 0})
+            self._totals = {"reads": 0, "writes": 0, "actions": 0, "polls": 0}
+            self._by_type: dict[str, dict[str, int]] = defaultdict(lambda: {"reads": 0, "writes": 0, "actions": 0, "polls": 0})
 
     def record(self, kind: str, arm_type: str) -> None:
         with self._lock:
@@ -68,6 +70,7 @@ class EmulatorApp:
 
     def __init__(self, arm: Arm, tokens: TokenService):
         self.arm, self.tokens, self.counters = arm, tokens, Counters()
+        self.chaos = Chaos()
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -76,8 +79,11 @@ class EmulatorApp:
                                  request.host_url.rstrip("/"))
         try:
             result = self._route(arm_request, request)
+        except _DropConnection:
+            _drop(environ)
+            return Response(status=500)(environ, start_response)
         except ArmError as error:
-            result = ArmResponse(error.status, error.body())
+            result = ArmResponse(error.status, error.body(), dict(error.headers))
             if error.status == 401:
                 result.headers["WWW-Authenticate"] = (f'Bearer authorization_uri="{arm_request.base_url}/'
                                                       f'{self.tokens.tenant_id}", error="invalid_token", '
@@ -108,10 +114,24 @@ class EmulatorApp:
             raise ArmError(400, "MissingApiVersionParameter",
                            "The api-version query parameter (?api-version=) is required for all requests.")
         target = parse_path(request.path)
-        kind = "polls" if target.kind == "operation" else "reads" if request.method in ("GET", "HEAD") else "writes"
+        kind = ("polls" if target.kind == "operation" else "reads" if request.method in ("GET", "HEAD")
+                else "actions" if request.method == "POST" else "writes")
         self.counters.record(kind, _type_of(target))
+        self._misbehave(request.method, _type_of(target), target.kind == "operation")
         self.arm.settle()
         return self._arm(target, request)
+
+    def _misbehave(self, method: str, arm_type: str, is_poll: bool) -> None:
+        """Deal a fault when chaos is on, and hold the request while a test asks for it."""
+        handler = self.arm.handler(arm_type)
+        fault = self.chaos.decide(method, arm_type, bool(handler and handler.long_running), is_poll)
+        if fault and fault.kind == "reset":
+            raise _DropConnection()
+        if fault and fault.kind == "lro_failed":
+            self.arm.inject_fault(method, arm_type, "InternalServerError", "The operation failed on the server (injected fault).")
+        elif fault:
+            raise ArmError(fault.status, fault.code, fault.message, headers=fault.headers)
+        self.chaos.wait_if_held(method, arm_type)
 
     def _arm(self, target: Target, request: ArmRequest) -> ArmResponse:
         arm, method = self.arm, request.method
@@ -162,12 +182,48 @@ class EmulatorApp:
             self.arm.inject_fault(fault.get("method", "PUT"), fault["type"], fault.get("code", "InternalServerError"),
                                   fault.get("message", "Injected failure."), int(fault.get("times", 1)))
             return ArmResponse(204)
+        if rest == ["chaos"] and request.method == "POST":
+            settings = request.json()
+            try:
+                self.chaos.configure(float(settings.get("rate", 0)), settings.get("kinds"), settings.get("seed"))
+            except ValueError as error:
+                raise ArmError(400, "InvalidChaosSettings", str(error)) from None
+            return ArmResponse(200, self.chaos.status())
+        if rest == ["chaos"] and request.method == "GET":
+            return ArmResponse(200, self.chaos.status())
+        if rest == ["holds"] and request.method == "POST":
+            hold = request.json()
+            self.chaos.add_hold(hold.get("method", "PUT"), hold["type"], float(hold.get("seconds", 10)))
+            return ArmResponse(200, self.chaos.status())
+        if rest == ["holds", "release"] and request.method == "POST":
+            self.chaos.release_all()
+            return ArmResponse(200, self.chaos.status())
         raise ArmError(404, "NotFound", f"No emulator endpoint '{request.path}'.")
 
 
+class _DropConnection(Exception):
+    """Close the client's connection without an answer, as a reset load balancer would."""
+
+
+def _drop(environ) -> None:
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 class _QuietHandler(WSGIRequestHandler):
+    """No request log, and no Nagle delay on answers."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log(self, type: str, message: str, *args) -> None:  # noqa: A002 - Werkzeug's signature
         pass
+
 
 
 def serve_in_thread(app: EmulatorApp, ssl_context, port: int = 0):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from aksegress.errors import AksegressError
 from aksegress.netmodel import Snapshot, trace
 from aksegress.ui.progress import Progress, live_line
 
@@ -85,8 +86,8 @@ class PlanReview:
         self.skip_button = widgets.Button(description="Skip", icon="times", tooltip="leave everything as it is")
         self.status = live_line()
         self.output = widgets.Output()
-        self.apply_button.on_click(lambda _: self.apply())
-        self.skip_button.on_click(lambda _: self.skip())
+        self.apply_button.on_click(lambda _: self._clicked(self.apply))
+        self.skip_button.on_click(lambda _: self._clicked(self.skip))
         if not plan.pending or step.plan_only:
             self._decide_without_asking()
         elif not interactive:
@@ -116,6 +117,15 @@ class PlanReview:
         reason = "skipped the plan (parameter auto_apply=False)" if not self.interactive else "skipped the plan"
         self._choose("skip", reason)
         self.status.value = "<b>Skipped.</b> Nothing was written."
+
+    def _clicked(self, action) -> None:
+        """A click's errors go to the widget's output as the short explanation box, not to the kernel log."""
+        with self.output:
+            try:
+                action()
+            except AksegressError as error:
+                self.status.value = "<b>Stopped.</b> See the explanation below."
+                _display(error)
 
     def _decide_without_asking(self) -> None:
         self._disable()
@@ -165,7 +175,7 @@ class ConnectivityCheck:
         self.button.on_click(lambda _: self.run())
         self.result = None
         self.choice = None
-        if not interactive:
+        if not interactive and source and target:
             self.result = trace(snapshot, source, target, port)
             self.choice = choice("connectivity", f"{source} -> {target}",
                                  f"traced {source} -> {target} TCP/{port} (parameters check_source, check_target)", step=step_key)
@@ -197,6 +207,9 @@ class ConnectivityCheck:
         if self.interactive:
             _display(widgets.VBox([widgets.HBox([self.source, self.target, self.button]), self.output]))
             return
+        if self.result is None:
+            print("headless run: no flow to trace (no access entry in the params; set check_source and check_target)")
+            return
         for part in self._parts():
             _display(part)
         show_choice(self.choice)
@@ -212,12 +225,7 @@ def hops_frame(result):
 
 
 def _apply_with_progress(step, plan, progress: Progress):
-    import inspect
-
-    if "on_wait" in inspect.signature(step.apply).parameters:
-        return step.apply(plan, on_wait=progress.waiting)
-    progress.waiting(", ".join(c.desired.name for c in plan.pending))
-    return step.apply(plan)
+    return step.apply(plan, on_wait=progress.waiting)
 
 
 def _with(options: list[str], value: str) -> list[str]:

@@ -129,12 +129,14 @@ def _filter_clauses(expression: str) -> list[tuple[str, str]]:
 
 
 def generic_list(arm: Arm, sub: str, rg: str | None, request: ArmRequest) -> ArmResponse:
-    """GET .../resources: every top-level resource (not groups, not children), optionally filtered."""
+    """GET .../resources: every top-level resource (not groups, not children, not extension resources such
+    as role assignments, which ARM's resource list leaves out too), optionally filtered."""
     arm.require_subscription(sub)
     if rg is not None:
         arm.require_resource_group(sub, rg)
     clauses = _filter_clauses(request.query.get("$filter", ""))
-    records = [r for r in arm.store.in_subscription(sub) if r.type.count("/") == 1 and r.type != GROUP_TYPE.lower()]
+    records = [r for r in arm.store.in_subscription(sub)
+               if r.type.count("/") == 1 and r.type != GROUP_TYPE.lower() and "/providers/microsoft.authorization/" not in r.key]
     if rg is not None:
         prefix = f"/subscriptions/{sub}/resourcegroups/{rg}/".lower()
         records = [r for r in records if r.key.startswith(prefix)]

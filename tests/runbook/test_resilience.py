@@ -1,0 +1,83 @@
+"""What production does to a run: faults on every kind of request, and the runner killed mid-step."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from aksegress.emulator import start_emulator
+from aksegress.params import load_params
+from tests.emulator.conftest import raw_request
+from tests.runbook.conftest import AKSEGRESS, REPO, fingerprint, run_all
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    params = load_params(REPO / "params" / "local.yaml")
+    with start_emulator(tmp_path / "arm.db", params.tenant_id, params.subscription_ids(), connection_file=tmp_path / "arm.json") as emulator:
+        yield emulator, tmp_path
+
+
+def test_with_a_tenth_of_requests_faulted_the_run_converges_to_the_clean_state(fresh, clean_world):
+    emulator, folder = fresh
+    raw_request(emulator.connection, "POST", "/_emulator/chaos", body={"rate": 0.1, "seed": 2026})
+    attempts = []
+    for attempt in range(6):
+        done = run_all(folder / "arm.json", folder / f"run{attempt}")
+        attempts.append(done.returncode)
+        if done.returncode == 0:
+            break
+    dealt = raw_request(emulator.connection, "GET", "/_emulator/chaos").body["dealt"]
+    raw_request(emulator.connection, "POST", "/_emulator/chaos", body={"rate": 0})
+    assert attempts[-1] == 0, f"no run converged in {len(attempts)} attempts"
+    assert set(dealt) >= {"throttle", "server_error", "reset"}
+    assert fingerprint(folder / "arm.json") == clean_world["fingerprint"]
+    retried = [json.loads(p.read_text()) for p in folder.glob("run*/run.json")]
+    assert sum(r["arm"]["retries"] for r in retried) > 0
+    shown = [p for p in folder.glob("run*/*.ipynb") if "the SDK retried" in p.read_text() and "time(s) (" in p.read_text()]
+    assert shown, "an executed notebook should show the retries the SDK made"
+
+
+def _start_run(folder: Path, name: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k not in ("AKSEGRESS_CONNECTION", "AKSEGRESS_ROOT")}
+    return subprocess.Popen([AKSEGRESS, "run", "--params", "params/local.yaml", "--connection-file", str(folder / "arm.json"),
+                             "--output", str(folder / name)], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _kill_when_held(emulator, process: subprocess.Popen, arm_type: str) -> None:
+    """Hold the step's first write in flight, SIGKILL the runner and its kernel, then let the write finish."""
+    raw_request(emulator.connection, "POST", "/_emulator/holds", body={"method": "PUT", "type": arm_type, "seconds": 60})
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        holds = raw_request(emulator.connection, "GET", "/_emulator/chaos").body["holds"]
+        if holds and holds[0]["holding"]:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before reaching the held write"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(30)
+    raw_request(emulator.connection, "POST", "/_emulator/holds/release", body={})
+
+
+def test_a_runner_killed_in_steps_01_05_and_08_completes_on_the_next_run(fresh, clean_world):
+    emulator, folder = fresh
+    for name, arm_type in (("killed-01", "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"),
+                           ("killed-05", "Microsoft.ContainerService/managedClusters"),
+                           ("killed-08", "Microsoft.Network/privateDnsZones/virtualNetworkLinks")):
+        _kill_when_held(emulator, _start_run(folder, name), arm_type)
+        killed = json.loads((folder / name / "run.json").read_text())
+        assert killed["status"] == "running"
+        assert name[-2:] in [s["name"][:2] for s in killed["steps"] if s["status"] == "not-run"]
+    final = run_all(folder / "arm.json", folder / "final")
+    assert final.returncode == 0, final.stdout[-3000:]
+    record = json.loads((folder / "final" / "run.json").read_text())
+    assert fingerprint(folder / "arm.json") == clean_world["fingerprint"]
+    assert all(s["status"] == "passed" for s in record["steps"])
+    assert record["resumes"] == killed["run_id"]
