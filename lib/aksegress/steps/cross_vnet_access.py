@@ -9,7 +9,7 @@ from aksegress.desired.access import cross_vnet_access, link_targets, vm_id
 from aksegress.netmodel import trace
 from aksegress.probes import probe
 from aksegress.steps import StepSpec
-from aksegress.steps.firewall_rules import rule_rows
+from aksegress.steps.firewall_rules import rules_table
 
 
 def access_pairs(params) -> list[tuple[str, str, bool]]:
@@ -31,15 +31,6 @@ def links_table(step) -> pd.DataFrame:
             rows.append({"access": f"{rule.from_} -> {rule.cluster}", "zone": zone.rsplit("/", 1)[1], "linked VNet": site.vnet.name,
                          "why": "the source resolves from here" if owner != "hub" else "the firewall (DNS proxy / application rule) resolves from the hub",
                          "linkState": props.get("virtualNetworkLinkState", "missing")})
-    return pd.DataFrame(rows)
-
-
-def access_rules_table(step) -> pd.DataFrame:
-    observed = step.observe()
-    rows = []
-    for d in step.desired():
-        if "/rulecollectiongroups/" in d.id.lower():
-            rows += rule_rows(observed.get(d.id.lower()), d.name)
     return pd.DataFrame(rows)
 
 
@@ -104,7 +95,7 @@ def checks(step) -> list[Verdict]:
 STEP = StepSpec(
     "08", "cross-vnet-access", "Cross-VNet access to a private API server, proven from a VM",
     desired=cross_vnet_access,
-    tables={"links": links_table, "access rules": access_rules_table, "probes": probes_table, "trace": trace_table,
+    tables={"links": links_table, "access rules": rules_table, "probes": probes_table, "trace": trace_table,
             "reachability": reachability_table},
     checks=checks,
 )

@@ -26,6 +26,7 @@ def rule_rows(group_body: dict | None, group_name: str) -> list[dict]:
 
 
 def rules_table(step) -> pd.DataFrame:
+    """Every rule of the rule collection groups this step owns, one row each."""
     observed = step.observe()
     rows = []
     for d in step.desired():
