@@ -81,3 +81,37 @@ def test_a_runner_killed_in_steps_01_05_and_08_completes_on_the_next_run(fresh, 
     assert fingerprint(folder / "arm.json") == clean_world["fingerprint"]
     assert all(s["status"] == "passed" for s in record["steps"])
     assert record["resumes"] == killed["run_id"]
+
+
+def test_an_emulator_restarted_in_the_middle_of_a_run_leaves_a_run_that_completes(tmp_path, clean_world):
+    import threading
+
+    params = load_params(REPO / "params" / "local.yaml")
+    emulator = start_emulator(tmp_path / "arm.db", params.tenant_id, params.subscription_ids(), connection_file=tmp_path / "arm.json")
+    port, restarted = emulator.port, []
+
+    def restart_after_step_02():
+        record = tmp_path / "run" / "run.json"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                steps = json.loads(record.read_text())["steps"]
+            except (OSError, ValueError):
+                steps = []
+            if any(s["name"] == "02-firewall" and s["status"] == "passed" for s in steps):
+                emulator.stop()
+                restarted.append(start_emulator(tmp_path / "arm.db", port=port))
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=restart_after_step_02, daemon=True)
+    watcher.start()
+    try:
+        done = run_all(tmp_path / "arm.json", tmp_path / "run")
+        watcher.join(10)
+        assert restarted, "the emulator was never restarted"
+        assert done.returncode == 0, done.stdout[-3000:]
+        assert fingerprint(tmp_path / "arm.json") == clean_world["fingerprint"]
+    finally:
+        for running in restarted or [emulator]:
+            running.stop()
