@@ -133,6 +133,7 @@ def az(tmp_path_factory, emulator) -> AzCli:
     cli = AzCli(tmp_path_factory.mktemp("az-home"), connection.ca_cert)
     cli.json("cloud", "register", "-n", CLOUD, "--endpoint-resource-manager", connection.endpoint)
     cli.json("cloud", "set", "-n", CLOUD)
-    cli.json("login", "--service-principal", "-u", connection.client_id, "-p", connection.client_secret,
-             "--tenant", connection.tenant_id)
+    signed_in = cli.run("login", "--service-principal", "-u", connection.client_id, f"--password={connection.client_secret}",
+                        "--tenant", connection.tenant_id)
+    assert signed_in.returncode == 0, f"az login as the emulator's service principal failed:\n{signed_in.stderr}"
     return cli
