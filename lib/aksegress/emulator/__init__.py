@@ -13,7 +13,8 @@ Layers, one way (modelled on moto):
   providers/  one module per namespace, each exporting `HANDLERS` (the rules of its resource types).
 
 Adding a provider: write `providers/<namespace>.py` with `ResourceHandler` subclasses (set `type`,
-`long_running`, `requires_location`; override `validate` to refuse with `ArmError` as Azure would,
+`long_running`, `requires_location`, and `read_only` for properties ARM computes and drops when a client
+sends them; override `validate` to refuse with `ArmError` as Azure would,
 `write` to store children/references, `render` for the GET view, `check_delete`/`on_delete` for delete
 rules and side effects, `action` for POST actions), list them in `HANDLERS`, and add the module name to
 `providers.PROVIDER_MODULES`. Everything else (ids, casing, paging, etags, If-Match, async operations,

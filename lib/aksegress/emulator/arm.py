@@ -81,6 +81,7 @@ class ResourceHandler:
     requires_location: bool = False
     etag_format: str | None = 'W/"{}"'  # None: the type has no etag
     tenant_level: bool = False     # also addressable without a subscription, as /providers/{namespace}/...
+    read_only: tuple[str, ...] = ()  # properties ARM computes; whatever a client sends for them is dropped
 
     def validate(self, arm: "Arm", body: dict, existing: Record | None) -> dict:
         """Check and normalise a PUT body (id, name, type already set); raise ArmError for a synchronous 400."""
@@ -454,7 +455,7 @@ class Arm:
                 raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
             body["location"] = str(location).replace(" ", "").lower()
         properties = body.get("properties")
-        body["properties"] = dict(properties) if isinstance(properties, dict) else {}
+        body["properties"] = {k: v for k, v in properties.items() if k not in handler.read_only} if isinstance(properties, dict) else {}
         body.pop("etag", None)
         return body
 

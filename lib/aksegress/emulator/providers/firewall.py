@@ -212,11 +212,10 @@ class FirewallPolicyHandler(ResourceHandler):
     type = POLICY
     long_running = True
     requires_location = True
+    read_only = ("ruleCollectionGroups", "firewalls", "childPolicies")
 
     def validate(self, arm, body, existing):
         props = body["properties"]
-        for derived in ("ruleCollectionGroups", "firewalls", "childPolicies"):
-            props.pop(derived, None)
         tier = _pick((props.get("sku") or {}).get("tier") or "Standard", _FIREWALL_TIERS, "sku tier")
         props["sku"] = {"tier": tier}
         props["threatIntelMode"] = _pick(props.get("threatIntelMode") or "Alert", _THREAT_MODES, "threatIntelMode")

@@ -81,11 +81,10 @@ class NetworkInterfaceHandler(ResourceHandler):
     type = NIC
     long_running = True
     requires_location = True
+    read_only = ("virtualMachine", "privateEndpoint", "macAddress")
 
     def validate(self, arm, body, existing):
         props = body["properties"]
-        for readonly in ("virtualMachine", "privateEndpoint", "macAddress"):
-            props.pop(readonly, None)
         configs = props.get("ipConfigurations") or []
         if not configs:
             raise ArmError(400, "NetworkInterfaceMustHaveAtLeastOneIpConfiguration",
