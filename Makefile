@@ -37,7 +37,7 @@ plan: setup
 EMU_DIR := outputs/$(ENV)/emulator
 lab: setup
 	@mkdir -p $(EMU_DIR) && rm -f $(EMU_DIR)/connection.json
-	@$(PY) -m aksegress.emulator serve --state $(EMU_DIR)/state.db --connection-file $(EMU_DIR)/connection.json \
+	@$(VENV)/bin/aksegress emulator serve --state $(EMU_DIR)/state.db --connection-file $(EMU_DIR)/connection.json \
 	    $$($(PY) -c "from aksegress.params import load_params as l; p = l('params/$(ENV).yaml'); \
 	        print('--tenant', p.tenant_id, *(f'--subscription {s}' for s in p.subscription_ids()))") & \
 	  emulator=$$!; trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
@@ -46,6 +46,7 @@ lab: setup
 	    $(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.root_dir=$(CURDIR)/notebooks --LabApp.default_url=/lab/tree/00-prerequisites.ipynb
 
 test: setup setup-az
+	$(VENV)/bin/ruff check lib tests bench
 	AKSEGRESS_SKIP_AZCLI=0 $(PY) -m pytest -q -n 2 --dist loadfile
 
 clean:

@@ -84,7 +84,7 @@ def build_estate(spokes: int, rules: int = 3000, collections: int = 30, seed: in
         app = c >= collections - 5
         rule_list = []
         for k in range(per):
-            src_i, (dst_i, api_ip, fqdn) = rnd.randrange(spokes), apis[rnd.randrange(spokes)]
+            src_i, (_dst_i, api_ip, fqdn) = rnd.randrange(spokes), apis[rnd.randrange(spokes)]
             a, b = _spoke_base(src_i)
             if app:
                 rule_list.append({"ruleType": "ApplicationRule", "name": f"app-{c}-{k}", "sourceAddresses": [f"10.{a}.{b}.0/20"],

@@ -1,7 +1,6 @@
 """The repository keeps its promises to newcomers: pinned, agreeing dependency lists and clean notebooks."""
 
 import json
-import re
 import tomllib
 from pathlib import Path
 
@@ -11,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _pins(lines):
-    return {re.split("==", l)[0].strip().lower(): l.split("==")[1].strip() for l in lines if "==" in l}
+    return {line.split("==")[0].strip().lower(): line.split("==")[1].strip() for line in lines if "==" in line}
 
 
 def test_every_dependency_is_pinned_exactly():

@@ -7,8 +7,8 @@ remains; since every write is create-or-update, re-running the step completes it
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pandas as pd
 from azure.core.exceptions import HttpResponseError

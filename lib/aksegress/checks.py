@@ -83,7 +83,7 @@ def matches_desired(desired: list[Desired], observed: dict[str, dict | None]) ->
 def provisioned(observed: dict[str, dict | None]) -> list[Verdict]:
     """Every resource that reports a provisioning state reports Succeeded."""
     out = []
-    for key, body in observed.items():
+    for _key, body in observed.items():
         state = ((body or {}).get("properties") or {}).get("provisioningState")
         if state and state != "Succeeded":
             out.append(Verdict(f"{body.get('name')} provisioned", False, f"provisioningState is {state}"))

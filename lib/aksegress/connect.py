@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
 from aksegress.emulator import Connection, Emulator, start_emulator
-
 
 RETRIES = {"retry_total": 10, "retry_status": 6, "retry_connect": 6, "retry_read": 6}
 """The SDK's own retry policy, given more room: throttling (429) and 5xx answers are common in big runs."""

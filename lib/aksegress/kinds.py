@@ -6,8 +6,9 @@ A ``Kind`` maps an ARM type to one SDK operations group. Bodies go in and come o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
 

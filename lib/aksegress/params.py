@@ -19,8 +19,14 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from aksegress import naming
 from aksegress.addressing import (
-    AZURE_SMALLEST_PREFIX, azure_nth_usable, azure_usable_count, contained_in_any, overlapping_pairs, overlaps,
-    parse_address, parse_network,
+    AZURE_SMALLEST_PREFIX,
+    azure_nth_usable,
+    azure_usable_count,
+    contained_in_any,
+    overlapping_pairs,
+    overlaps,
+    parse_address,
+    parse_network,
 )
 from aksegress.errors import ParamsError
 

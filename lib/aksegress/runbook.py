@@ -180,7 +180,8 @@ class Step:
             "changes": {
                 "planned": len(self.last_plan.pending) if self.last_plan else 0,
                 "applied": len(self.last_apply.applied) if self.last_apply else 0,
-                "plan": [{"action": c.action, "id": c.desired.id, "diffs": [str(d) for d in c.diffs]} for c in (self.last_plan.pending if self.last_plan else [])],
+                "plan": [{"action": c.action, "id": c.desired.id, "diffs": [str(d) for d in c.diffs]}
+                         for c in (self.last_plan.pending if self.last_plan else [])],
             },
             "checks": [v.to_dict() for v in report.verdicts],
             "checks_skipped": report.skipped_reason,

@@ -16,7 +16,7 @@ import subprocess
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aksegress import connect
@@ -56,14 +56,15 @@ def run(params_file: Path, *, root: Path, connection_file: str | None = None, fr
     """Execute the selected steps' notebooks; stop at the first failure."""
     params = load_params(params_file)
     steps = steps or select_steps(from_step, to_step)
-    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = Path(output) if output else root / "outputs" / params.environment / run_id
     resumes = unfinished_run(run_dir.parent, steps)
     run_dir.mkdir(parents=True, exist_ok=True)
     record = {
         "run_id": run_id, "environment": params.environment, "target": params.target,
         "params_file": str(params_file), "params_sha256": hashlib.sha256(Path(params_file).read_bytes()).hexdigest(),
-        "resumes": resumes, "commit": _commit(root), "user": getpass.getuser(), "host": socket.gethostname(), "started": _now(), "finished": None, "status": "running", "plan_only": plan_only,
+        "resumes": resumes, "commit": _commit(root), "user": getpass.getuser(), "host": socket.gethostname(),
+        "started": _now(), "finished": None, "status": "running", "plan_only": plan_only,
         "arm": _no_calls(),
         "steps": [_step_entry(s) for s in steps],
     }
@@ -188,7 +189,7 @@ def _commit(root: Path) -> str | None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _first_line(text: str) -> str:

@@ -20,9 +20,10 @@ import yaml
 from aksegress.apply import apply_plan
 from aksegress.connect import Clients
 from aksegress.desired.firewall import firewall
-from aksegress.desired.foundation import networks, resource_groups
-from aksegress.desired.routing import route_tables
-from aksegress.desired.rules import egress_rules
+from aksegress.desired.firewall_rules import egress_rules
+from aksegress.desired.hub_and_spokes import networks
+from aksegress.desired.prerequisites import resource_groups
+from aksegress.desired.route_tables import route_tables
 from aksegress.emulator import start_emulator
 from aksegress.params import validate_params
 from aksegress.plan import plan_changes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aksegress.desired.common import vnet_id
-from aksegress.desired.routing import route_table_name
+from aksegress.desired.route_tables import route_table_name
 
 ZONE = "privatelink.eastus2.azmk8s.io"
 
@@ -42,5 +42,5 @@ def test_private_dns_link_vnet_list_shows_the_links_made_through_the_sdk(az, net
     }).result()
     links = az.json("network", "private-dns", "link", "vnet", "list", "-g", spoke.resource_group, "-z", ZONE,
                     "--subscription", spoke.subscription_id)
-    assert [(l["name"], l["virtualNetwork"]["id"].lower(), l["registrationEnabled"]) for l in links] == [
+    assert [(k["name"], k["virtualNetwork"]["id"].lower(), k["registrationEnabled"]) for k in links] == [
         ("link-spoke2", vnet_id(spoke).lower(), False)]

@@ -8,11 +8,10 @@ from urllib.parse import urlsplit
 import pytest
 from azure.core.exceptions import HttpResponseError
 
-from aksegress.netmodel import Snapshot, resolve
 from aksegress.connect import to_arm
+from aksegress.netmodel import Snapshot, resolve
 from tests.emulator.conftest import SUB
-from tests.emulator.topology import (AKS_EGRESS_FQDNS, LOCATION, add_firewall, allow, build_estate, create_vm, https_rule,
-                                     route_table, run_shell)
+from tests.emulator.topology import AKS_EGRESS_FQDNS, LOCATION, add_firewall, allow, build_estate, create_vm, https_rule, route_table, run_shell
 
 API = "api-version=2026-06-01"
 
@@ -107,7 +106,8 @@ def test_a_private_cluster_builds_its_node_group_zone_record_link_and_endpoint(c
     assert re.fullmatch(r"aks1-rg-net-5b1d2c-[0-9a-f]{8}", record_name)
     assert re.fullmatch(r"[0-9a-f-]{36}\.privatelink\.eastus2\.azmk8s\.io", zone_name)
     links = list(clients.privatedns.virtual_network_links.list(group.name, zone_name))
-    assert [(link.virtual_network.id, link.virtual_network_link_state) for link in links] == [(cluster.agent_pool_profiles[0].vnet_subnet_id.rsplit("/subnets/", 1)[0], "Completed")]
+    cluster_vnet = cluster.agent_pool_profiles[0].vnet_subnet_id.rsplit("/subnets/", 1)[0]
+    assert [(link.virtual_network.id, link.virtual_network_link_state) for link in links] == [(cluster_vnet, "Completed")]
     endpoint = clients.network.private_endpoints.get(group.name, "kube-apiserver")
     address = clients.network.network_interfaces.get(group.name, endpoint.network_interfaces[0].id.rsplit("/", 1)[-1]).ip_configurations[0].private_ip_address
     record = clients.privatedns.record_sets.get(group.name, zone_name, "A", record_name)

@@ -5,7 +5,7 @@ import threading
 import pytest
 from azure.core.exceptions import HttpResponseError
 
-from tests.emulator.conftest import SUB, raw_request
+from tests.emulator.conftest import raw_request
 
 
 def _chaos(emulator, **settings):

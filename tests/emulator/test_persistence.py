@@ -15,7 +15,7 @@ from tests.emulator.conftest import SUB, TENANT
 
 def _serve(state, connection_file) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "aksegress.emulator", "serve", "--port", "0", "--state", str(state),
+        [sys.executable, "-m", "aksegress.cli", "emulator", "serve", "--port", "0", "--state", str(state),
          "--connection-file", str(connection_file), "--tenant", TENANT, "--subscription", SUB],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ready = process.stdout.readline()

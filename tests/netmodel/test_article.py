@@ -1,7 +1,7 @@
 """The article's three situations (VM in spoke2 -> private AKS API server in spoke1), reproduced from ARM JSON."""
 
 from aksegress.netmodel import trace
-from tests.netmodel.arm import API_IP, SUBS, ZONE, article, rid
+from tests.netmodel.estate import API_IP, SUBS, ZONE, article, rid
 
 
 def _link_hub(estate):

@@ -4,7 +4,7 @@ import ipaddress
 
 from aksegress.netmodel import resolve
 from aksegress.netmodel.addresses import synthetic_public_ip
-from tests.netmodel.arm import API_FQDN, API_IP, FW_IP, SUBS, ZONE, Estate, article, policy, vm_with_nic, vnet, zone
+from tests.netmodel.estate import API_FQDN, API_IP, FW_IP, SUBS, ZONE, Estate, article, policy, vm_with_nic, vnet, zone
 
 
 def _vnet(name="vnet-a", dns=None):

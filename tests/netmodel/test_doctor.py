@@ -2,8 +2,8 @@
 
 import json
 
-from aksegress.netmodel.doctor import doctor_main
-from tests.netmodel.arm import article
+from aksegress.cli.doctor import doctor_main
+from tests.netmodel.estate import article
 
 
 def _folder(tmp_path, estate):

@@ -1,7 +1,7 @@
 """AKS egress readiness of a cluster subnet (aks-egress.md section 1a, private cluster rows)."""
 
 from aksegress.netmodel import egress_readiness
-from tests.netmodel.arm import article, subnet_props
+from tests.netmodel.estate import article, subnet_props
 
 
 def test_a_node_subnet_without_the_route_table_is_flagged_as_bypassing_the_firewall():

@@ -2,8 +2,7 @@
 
 from aksegress.netmodel import Flow, decide
 from aksegress.netmodel.addresses import synthetic_public_ip
-from tests.netmodel.arm import (API_FQDN, Estate, app_rule, article, collection, firewall, network_rule, policy, rcg,
-                                SUBS, subnet_id, vnet)
+from tests.netmodel.estate import API_FQDN, SUBS, Estate, app_rule, article, collection, firewall, network_rule, policy, rcg, subnet_id, vnet
 
 SRC = "10.2.8.4"
 

@@ -1,7 +1,7 @@
 """Reachability matrix and estate-wide findings."""
 
 from aksegress.netmodel import findings, reachability_matrix
-from tests.netmodel.arm import app_rule, article, collection, network_rule, rcg
+from tests.netmodel.estate import app_rule, article, collection, network_rule, rcg
 
 
 def test_the_matrix_has_one_cell_per_vm_and_cluster_with_a_disposition():

@@ -1,7 +1,7 @@
 """NSG evaluation (network-semantics.md section 5)."""
 
 from aksegress.netmodel.nsg import evaluate_nsg, virtual_network_tag
-from tests.netmodel.arm import SUBS, article, nsg, subnet_props
+from tests.netmodel.estate import SUBS, article, nsg, subnet_props
 
 
 def _with_nsg(rules):

@@ -1,7 +1,7 @@
 """Effective routes and next hop (network-semantics.md section 1)."""
 
 from aksegress.netmodel import effective_routes, effective_routes_table, next_hop
-from tests.netmodel.arm import FW_IP, SUBS, Estate, article, route_table, subnet_props, vnet
+from tests.netmodel.estate import FW_IP, SUBS, Estate, article, route_table, subnet_props, vnet
 
 
 def _routes(snap, subnet):
@@ -104,8 +104,9 @@ def _gateway_estate(disable_bgp: bool):
     estate.get("rt-spoke2")["properties"]["disableBgpRoutePropagation"] = disable_bgp
     estate.props("hub-to-spoke2")["allowGatewayTransit"] = True
     estate.props("spoke2-to-hub")["useRemoteGateways"] = True
-    from aksegress.netmodel import Snapshot
     import copy
+
+    from aksegress.netmodel import Snapshot
     return Snapshot.from_resources(copy.deepcopy(estate.resources), gateway_prefixes={"vgw-hub": ["192.168.10.0/24", "10.0.5.0/24"]})
 
 

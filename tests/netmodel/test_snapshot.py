@@ -5,7 +5,7 @@ import json
 from azure.mgmt.network import models as net
 
 from aksegress.netmodel import Snapshot
-from tests.netmodel.arm import API_IP, SUBS, article, res, vnet
+from tests.netmodel.estate import API_IP, SUBS, article, res, vnet
 
 
 def test_inline_and_standalone_children_are_merged_by_case_insensitive_id():

@@ -3,7 +3,7 @@
 import json
 
 from aksegress.netmodel import trace
-from tests.netmodel.arm import FW_IP, SUBS, article, collection, network_rule, nsg, rcg, route_table, subnet_props
+from tests.netmodel.estate import FW_IP, SUBS, article, collection, network_rule, nsg, rcg, route_table, subnet_props
 
 
 def _vm_to_vm_estate():

@@ -1,13 +1,12 @@
 """Loading parameter files: the shipped files, YAML errors, every problem at once, no network."""
 
 import socket
+from pathlib import Path
 
 import pytest
 
 from aksegress.errors import ParamsError
 from aksegress.params import load_params, params_path_for, summary
-
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 

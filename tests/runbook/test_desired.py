@@ -2,19 +2,19 @@
 
 
 
-from aksegress.desired.access import access_rule, link_targets, zone_links
-from aksegress.desired.clusters import clusters
+import yaml
+
+from aksegress.desired.cross_vnet_access import access_rule, link_targets, zone_links
 from aksegress.desired.firewall import firewall
-from aksegress.desired.foundation import networks, resource_groups
-from aksegress.desired.roles import network_roles
-from aksegress.desired.routing import route_tables
-from aksegress.desired.rules import egress_rules
+from aksegress.desired.firewall_rules import egress_rules
+from aksegress.desired.hub_and_spokes import networks
+from aksegress.desired.network_role import network_roles
+from aksegress.desired.prerequisites import resource_groups
+from aksegress.desired.private_aks import clusters
+from aksegress.desired.route_tables import route_tables
 from aksegress.facts import ClusterFacts
 from aksegress.params import validate_params
-
 from tests.runbook.conftest import REPO
-
-import yaml
 
 
 def params_with(**changes):

@@ -6,8 +6,7 @@ import ipaddress
 from pathlib import Path
 
 from aksegress.params import load_params
-from tests.netmodel.arm import (Estate, app_rule, collection, peering, rcg, res, rid, route_table, subnet_id, subnet_props,
-                                vm_with_nic, vnet, zone)
+from tests.netmodel.estate import Estate, app_rule, collection, peering, rcg, res, rid, route_table, subnet_id, subnet_props, vm_with_nic, vnet, zone
 
 LOCAL_PARAMS = Path(__file__).resolve().parents[2] / "params" / "local.yaml"
 NETWORK = "Microsoft.Network"

@@ -36,7 +36,8 @@ def _run(env_dir: Path, run_id: str, steps: list[dict], status="passed", leak=""
             continue
         cells = [new_code_cell("step = open_step('x')", outputs=[new_output("stream", name="stdout", text=f"connected {leak}\n")])]
         if step["status"] == "failed":
-            cells.insert(0, new_markdown_cell('<span id="papermill-error-cell" style="color:red">Execution using papermill encountered an exception here.</span>'))
+            cells.insert(0, new_markdown_cell('<span id="papermill-error-cell" style="color:red">'
+                                              'Execution using papermill encountered an exception here.</span>'))
             cells[1].outputs.append(new_output("display_data", data={"text/html": "<div class='aksegress-error'><b>Apply stopped part-way</b>"
                                                                                   "<p>Next: fix the cause, then re-run this step</p></div>"}))
         nbformat.write(new_notebook(cells=cells), str(run_dir / step["notebook"]))

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 from aksegress.params import load_params
 from aksegress.ui.topology import DELIVERED_COLOUR, DENIED_COLOUR, access_pairs, draw_topology
-from tests.netmodel.arm import article
+from tests.netmodel.estate import article
 from tests.ui.estates import LOCAL_PARAMS, local_estate
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -5,7 +5,7 @@ import pytest
 from aksegress.netmodel.verdicts import DELIVERED
 from aksegress.ui.progress import Progress
 from aksegress.ui.widgets import ConnectivityCheck, EnvironmentChooser, PlanReview, is_interactive
-from tests.netmodel.arm import article
+from tests.netmodel.estate import article
 from tests.netmodel.test_article import _link_hub
 from tests.ui.estates import LOCAL_PARAMS
 

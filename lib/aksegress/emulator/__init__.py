@@ -1,7 +1,7 @@
 """An offline Azure Resource Manager that the real Azure SDKs and `az` cannot tell from the real one.
 
 Start it in-process with `start_emulator(state_path, tenant_id, subscriptions)` (an `Emulator`, also a
-context manager) or as a process with `aksegress emulator serve` / `python -m aksegress.emulator serve`.
+context manager) or as a process with `aksegress emulator serve`.
 Either way you get a `Connection` (endpoint, CA certificate, static token, tenant, client credentials),
 which `aksegress.connect.Clients` turns into SDK clients.
 
@@ -29,11 +29,11 @@ import json
 import os
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable
 
-from aksegress.emulator.arm import PROFILES, Arm
+from aksegress.emulator.engine import PROFILES, Arm
 from aksegress.emulator.identity import TokenService
 from aksegress.emulator.providers import load_handlers
 from aksegress.emulator.server import EmulatorApp, serve_in_thread

@@ -12,9 +12,9 @@ import hmac
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from aksegress.emulator.arm import ArmError
+from aksegress.emulator.engine import ArmError
 
 ARM_AUDIENCES = ("https://management.core.windows.net/", "https://management.core.windows.net",
                  "https://management.azure.com/", "https://management.azure.com")
@@ -62,8 +62,8 @@ class TokenService:
         if not claims:
             raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.")
         if claims.get("exp", 0) < time.time():
-            expired = datetime.fromtimestamp(claims.get("exp", 0), timezone.utc).strftime("%m/%d/%Y %H:%M:%S")
-            now = datetime.now(timezone.utc).strftime("%m/%d/%Y %H:%M:%S")
+            expired = datetime.fromtimestamp(claims.get("exp", 0), UTC).strftime("%m/%d/%Y %H:%M:%S")
+            now = datetime.now(UTC).strftime("%m/%d/%Y %H:%M:%S")
             raise ArmError(401, "ExpiredAuthenticationToken",
                            f"The access token expiry UTC time '{expired}' is earlier than current UTC time '{now}'.")
         if claims.get("tid") != self.tenant_id:
@@ -113,7 +113,7 @@ class TokenService:
 
 def _aad_error(code: str, description: str) -> dict:
     return {"error": code, "error_description": description, "error_codes": [int(description[6:].split(":")[0])],
-            "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ"),
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ"),
             "trace_id": str(uuid.uuid4()), "correlation_id": str(uuid.uuid4())}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -74,8 +74,8 @@ class ClusterView:
     def __init__(self, cluster: dict, now: datetime | None = None):
         self.id, self.props = cluster["id"], cluster.get("properties") or {}
         created = (cluster.get("systemData") or {}).get("createdAt")
-        self.created = datetime.fromisoformat(created.replace("Z", "+00:00")) if created else datetime.now(timezone.utc)
-        self.age = human_age(((now or datetime.now(timezone.utc)) - self.created).total_seconds())
+        self.created = datetime.fromisoformat(created.replace("Z", "+00:00")) if created else datetime.now(UTC)
+        self.age = human_age(((now or datetime.now(UTC)) - self.created).total_seconds())
         self.version = self.props.get("currentKubernetesVersion") or self.props.get("kubernetesVersion") or ""
         self.joined = self.props.get("provisioningState") != "Failed"
 

@@ -22,8 +22,8 @@ from collections import defaultdict
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from aksegress.emulator.arm import Arm, ArmError, ArmRequest, ArmResponse, Target, parse_path
 from aksegress.emulator.chaos import Chaos
+from aksegress.emulator.engine import Arm, ArmError, ArmRequest, ArmResponse, Target, parse_path
 from aksegress.emulator.identity import TokenService, cloud_metadata
 from aksegress.emulator.providers import resources
 

@@ -8,7 +8,7 @@ and `findings` (estate-wide problems).
 from aksegress.netmodel.dns import Resolution, resolve, resolve_from_firewall
 from aksegress.netmodel.egress import EgressReadiness, egress_readiness
 from aksegress.netmodel.findings import Finding, findings, findings_table
-from aksegress.netmodel.firewall import FirewallDecision, Flow, decide
+from aksegress.netmodel.firewall_decision import FirewallDecision, Flow, decide
 from aksegress.netmodel.matrix import reachability_matrix
 from aksegress.netmodel.routes import NextHop, Route, effective_routes, effective_routes_table, next_hop
 from aksegress.netmodel.snapshot import Snapshot

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from aksegress.netmodel.dns import policy_dns
-from aksegress.netmodel.firewall import compiled_policy
+from aksegress.netmodel.firewall_decision import compiled_policy
 from aksegress.netmodel.policy import CompiledRule
 from aksegress.netmodel.routes import next_hop
 from aksegress.netmodel.snapshot import Snapshot

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aksegress.netmodel.firewall import compiled_policy
+from aksegress.netmodel.firewall_decision import compiled_policy
 from aksegress.netmodel.snapshot import Firewall, Peering, Snapshot, Subnet
 from aksegress.netmodel.verdicts import Fix
 
@@ -73,19 +73,21 @@ def firewall_allow(snap: Snapshot, firewall: Firewall, source_prefix: str, dst_i
     app_ok = fqdn and protocol.upper() == "TCP" and port in (80, 443)
     scheme = "Https" if port == 443 else "Http"
     if private_endpoint and app_ok:
-        alternatives = [f"{net_change}, and set snat.privateRanges=['255.255.255.255/32'] on policy {policy} so the firewall SNATs it"]
+        alternatives = [f"{net_change}, and set "
+                   f"snat.privateRanges=['255.255.255.255/32'] on policy {policy} so the firewall SNATs it"]
         also = f", and {zone_fix.change} (the firewall resolves the SNI itself, from its own VNet)" if zone_fix else ""
         return Fix(policy, "ruleCollectionGroups[].ruleCollections[].rules", f"allow {scheme}:{port} to {fqdn} from {source_prefix} in {app_where}{also}",
                    "a private endpoint ignores UDRs, so replies return through the firewall only when it SNATs the flow; "
                    "application rules always SNAT, network rules to private addresses do not", alternatives)
     if private_endpoint:
-        return Fix(policy, "ruleCollectionGroups[].ruleCollections[].rules", f"{net_change}, and set snat.privateRanges=['255.255.255.255/32'] on policy {policy}",
+        return Fix(policy, "ruleCollectionGroups[].ruleCollections[].rules", f"{net_change}, and set "
+                   f"snat.privateRanges=['255.255.255.255/32'] on policy {policy}",
                    "a private endpoint answers around the firewall unless the firewall SNATs the flow")
     if app_ok and not _is_private_text(dst_ip):
         return Fix(policy, "ruleCollectionGroups[].ruleCollections[].rules", f"allow {scheme}:{port} to {fqdn} from {source_prefix} in {app_where}",
                    "", [net_change])
     if fqdn and not _is_private_text(dst_ip):
-        from aksegress.netmodel.firewall import dns_proxy_enabled
+        from aksegress.netmodel.firewall_decision import dns_proxy_enabled
 
         change = f"allow {protocol} {port} to FQDN {fqdn} from {source_prefix} in {net_where} (destinationFqdns)"
         why = "FQDN network rules need DNS proxy, which is on" if dns_proxy_enabled(snap, firewall) else \

@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from aksegress.netmodel.addresses import Prefix, PrefixIndex, int_to_ip, parse_address_set
-from aksegress.netmodel.arm import norm_id, props
+from aksegress.netmodel.arm_resources import norm_id, props
 from aksegress.netmodel.dns import policy_dns, resolve_from_firewall
 from aksegress.netmodel.fqdntags import expand_fqdn_tag
 from aksegress.netmodel.snapshot import Firewall, Snapshot

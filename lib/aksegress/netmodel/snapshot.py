@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from aksegress.errors import AksegressError
 from aksegress.netmodel.addresses import Prefix, PrefixIndex, ip_to_int, is_ip
+from aksegress.netmodel.arm_resources import flatten, norm_id, props, read_directory, ref_id
 from aksegress.netmodel.servicetags import ServiceTags, default_service_tags
-from aksegress.netmodel.arm import flatten, norm_id, props, read_directory, ref_id
 
 
 @dataclass

@@ -6,15 +6,29 @@ from __future__ import annotations
 from aksegress.netmodel import fixes
 from aksegress.netmodel.addresses import ip_to_int, is_private
 from aksegress.netmodel.dns import resolve, resolve_from_firewall
-from aksegress.netmodel.firewall import Flow, decide
+from aksegress.netmodel.firewall_decision import Flow, decide
 from aksegress.netmodel.locate import Source, Target, locate_source, locate_target
 from aksegress.netmodel.nsg import evaluate_nsg
 from aksegress.netmodel.routes import NextHop, next_hop, peering_connected
 from aksegress.netmodel.snapshot import Firewall, Snapshot, Subnet
-from aksegress.netmodel.verdicts import (ASYMMETRIC_RETURN, DELIVERED, DENIED_BY_FIREWALL, DENIED_BY_NSG,
-                                         FORWARDED_TRAFFIC_NOT_ALLOWED, INSUFFICIENT_INFO, NO_ROUTE, NULL_ROUTED,
-                                         PEERING_ACCESS_DISABLED, PEERING_NOT_CONNECTED, WRONG_NEXT_HOP, Fix, Hop, Issue,
-                                         TraceResult, weakest)
+from aksegress.netmodel.verdicts import (
+    ASYMMETRIC_RETURN,
+    DELIVERED,
+    DENIED_BY_FIREWALL,
+    DENIED_BY_NSG,
+    FORWARDED_TRAFFIC_NOT_ALLOWED,
+    INSUFFICIENT_INFO,
+    NO_ROUTE,
+    NULL_ROUTED,
+    PEERING_ACCESS_DISABLED,
+    PEERING_NOT_CONNECTED,
+    WRONG_NEXT_HOP,
+    Fix,
+    Hop,
+    Issue,
+    TraceResult,
+    weakest,
+)
 
 _PEERED = ("VNetPeering", "VNetGlobalPeering")
 _DIRECT = ("VnetLocal", "VNetPeering", "VNetGlobalPeering", "InterfaceEndpoint")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from aksegress.checks import Verdict
 from aksegress.errors import AksegressError
@@ -32,8 +32,18 @@ class StepSpec:
 
 
 def all_steps() -> list[StepSpec]:
-    from aksegress.steps import (cluster_access, cross_vnet_access, firewall, firewall_rules, hub_and_spokes, network_role,
-                                 prerequisites, private_aks, route_tables, verify)
+    from aksegress.steps import (
+        cluster_access,
+        cross_vnet_access,
+        firewall,
+        firewall_rules,
+        hub_and_spokes,
+        network_role,
+        prerequisites,
+        private_aks,
+        route_tables,
+        verify,
+    )
 
     return [prerequisites.STEP, hub_and_spokes.STEP, firewall.STEP, route_tables.STEP, firewall_rules.STEP, private_aks.STEP,
             network_role.STEP, cluster_access.STEP, cross_vnet_access.STEP, verify.STEP]

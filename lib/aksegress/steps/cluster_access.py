@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pandas as pd
 
 from aksegress.checks import Verdict
@@ -30,7 +29,7 @@ def kubeconfig_table(step) -> pd.DataFrame:
 
 def _kubectl(step, what: str) -> pd.DataFrame:
     frames = []
-    for key, spoke in step.params.spokes_with_cluster():
+    for _key, spoke in step.params.spokes_with_cluster():
         result = run_kubectl(step.runbook.clients(spoke.subscription_id), spoke.resource_group, spoke.cluster.name, COMMANDS[what])
         frame = kubectl_table(result.logs)
         frame.insert(0, "cluster", spoke.cluster.name)

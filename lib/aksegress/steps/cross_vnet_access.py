@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from aksegress.checks import Verdict
-from aksegress.desired.access import cross_vnet_access, link_targets, vm_id
+from aksegress.desired.cross_vnet_access import cross_vnet_access, link_targets, vm_id
 from aksegress.netmodel import trace
-from aksegress.probes import probe
 from aksegress.steps import StepSpec
 from aksegress.steps.firewall_rules import rules_table
+from aksegress.vm_probes import probe
 
 
 def access_pairs(params) -> list[tuple[str, str, bool]]:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from aksegress.checks import Verdict
 from aksegress.desired.common import subnet_id
-from aksegress.desired.rules import egress_rules
+from aksegress.desired.firewall_rules import egress_rules
 from aksegress.netmodel import egress_readiness, findings_table
 from aksegress.steps import StepSpec
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from aksegress.checks import Verdict
 from aksegress.desired.common import subnet_id, vnet_id
-from aksegress.desired.foundation import networks, peering_id
+from aksegress.desired.hub_and_spokes import networks, peering_id
 from aksegress.steps import StepSpec
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from aksegress import arm_ids
-from aksegress.desired.roles import network_roles
+from aksegress.desired.network_role import network_roles
 from aksegress.steps import StepSpec
 
 

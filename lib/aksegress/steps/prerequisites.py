@@ -7,7 +7,7 @@ import pandas as pd
 from aksegress import arm_ids
 from aksegress.checks import Verdict
 from aksegress.desired.common import ENV_TAG
-from aksegress.desired.foundation import resource_groups
+from aksegress.desired.prerequisites import resource_groups
 from aksegress.steps import StepSpec
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from aksegress import arm_ids
 from aksegress.checks import Verdict
-from aksegress.desired.clusters import clusters
+from aksegress.desired.private_aks import clusters
 from aksegress.errors import AksegressError
 from aksegress.facts import MissingFact, cluster_id
 from aksegress.netmodel import egress_readiness

@@ -6,7 +6,7 @@ import pandas as pd
 
 from aksegress.checks import Verdict
 from aksegress.desired.common import subnet_id
-from aksegress.desired.routing import route_table_id, route_tables, routed_subnets
+from aksegress.desired.route_tables import route_table_id, route_tables, routed_subnets
 from aksegress.netmodel import effective_routes_table, next_hop
 from aksegress.steps import StepSpec
 
@@ -31,7 +31,7 @@ def effective_routes(step) -> pd.DataFrame:
     """Each routed subnet's effective routes, in the columns `az network nic show-effective-route-table` prints."""
     params, snap = step.params, step.snapshot()
     frames = []
-    for key, spoke in params.spokes.items():
+    for _key, spoke in params.spokes.items():
         for name in routed_subnets(spoke):
             frame = effective_routes_table(snap, subnet_id(spoke, name))
             frame.insert(0, "subnet", f"{spoke.vnet.name}/{name}")

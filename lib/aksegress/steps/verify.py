@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from aksegress.checks import Verdict
-from aksegress.desired.access import vm_id
+from aksegress.desired.cross_vnet_access import vm_id
 from aksegress.drift import drift_table
 from aksegress.netmodel import egress_readiness, trace
 from aksegress.steps import StepSpec, all_steps

@@ -220,7 +220,7 @@ class _Picture:
         return rows
 
     def _zone_links(self, rows: dict[str, float]) -> None:
-        for link in sorted(self.snap.links.values(), key=lambda l: l.name):
+        for link in sorted(self.snap.links.values(), key=lambda zl: zl.name):
             if link.zone_id not in rows or link.vnet_id not in self.centres:
                 continue
             cx, cy = self.centres[link.vnet_id]

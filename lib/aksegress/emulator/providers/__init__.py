@@ -8,12 +8,12 @@ module with `HANDLERS = [...]` and its name added here (or passed to `start_emul
 from __future__ import annotations
 
 import importlib
-from typing import Iterable
+from collections.abc import Iterable
 
-from aksegress.emulator.arm import ResourceHandler
+from aksegress.emulator.engine import ResourceHandler
 
 PROVIDER_MODULES = ("resources", "network", "nic", "compute", "containerservice", "privatedns", "authorization",
-                    "publicip", "firewall")
+                    "publicip", "azure_firewall", "vpn_gateway")
 
 
 def load_handlers(extra_modules: Iterable[str] = ()) -> dict[str, ResourceHandler]:

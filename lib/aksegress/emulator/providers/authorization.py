@@ -11,9 +11,9 @@ tenant (`/providers/...`) and under every subscription, and can be found by `rol
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from aksegress.emulator.arm import Arm, ArmError, ResourceHandler
+from aksegress.emulator.engine import Arm, ArmError, ResourceHandler
 from aksegress.emulator.store import Record
 
 ASSIGNMENT = "Microsoft.Authorization/roleAssignments"
@@ -117,7 +117,7 @@ def _scope_of(assignment_id: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
 
 
 class RoleAssignmentHandler(ResourceHandler):

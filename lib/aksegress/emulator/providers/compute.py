@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from aksegress.emulator.arm import Arm, ArmError, ArmRequest, ArmResponse, ResourceHandler
-from aksegress.emulator.probes import run_script, snapshot_of
+from aksegress.emulator.engine import Arm, ArmError, ArmRequest, ArmResponse, ResourceHandler
 from aksegress.emulator.providers.nic import NIC
+from aksegress.emulator.shell import run_script, snapshot_of
 from aksegress.emulator.store import Record
 
 VM = "Microsoft.Compute/virtualMachines"
@@ -23,7 +23,7 @@ VM_COMMAND_RESULT = "Microsoft.Compute/virtualMachines/runCommandResults"
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _missing(parameter: str) -> ArmError:

@@ -18,14 +18,14 @@ import hashlib
 import hmac
 import ipaddress
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from aksegress.emulator.arm import Arm, ArmError, ArmResponse, ResourceHandler
+from aksegress.emulator.engine import Arm, ArmError, ArmResponse, ResourceHandler
 from aksegress.emulator.kubectl import run_kubectl
-from aksegress.emulator.probes import run_script, snapshot_of
 from aksegress.emulator.providers.compute import CommandResultHandler
 from aksegress.emulator.providers.nic import PRIVATE_ENDPOINT, endpoint_address
 from aksegress.emulator.providers.resources import GROUP_TYPE
+from aksegress.emulator.shell import run_script, snapshot_of
 from aksegress.emulator.store import Record
 from aksegress.netmodel import egress_readiness, trace
 
@@ -55,7 +55,7 @@ def _uuid(*parts: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _tenant(arm: Arm, sub: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 
-from aksegress.emulator.arm import Arm, ArmError, ResourceHandler
+from aksegress.emulator.engine import Arm, ArmError, ResourceHandler
 from aksegress.emulator.ids import type_of
 from aksegress.emulator.store import Record
 

@@ -12,7 +12,7 @@ import hashlib
 import ipaddress
 import uuid
 
-from aksegress.emulator.arm import Arm, ArmError, ResourceHandler
+from aksegress.emulator.engine import Arm, ArmError, ResourceHandler
 from aksegress.emulator.store import Record
 
 NIC = "Microsoft.Network/networkInterfaces"

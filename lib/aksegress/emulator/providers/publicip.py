@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from aksegress.emulator.arm import Arm, ArmError, ResourceHandler
+from aksegress.emulator.engine import Arm, ArmError, ResourceHandler
 from aksegress.emulator.store import Record
 
 PUBLIC_IP = "Microsoft.Network/publicIPAddresses"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aksegress.emulator.arm import Arm, ArmError, ArmRequest, ArmResponse, ResourceHandler
+from aksegress.emulator.engine import Arm, ArmError, ArmRequest, ArmResponse, ResourceHandler
 from aksegress.emulator.store import Record
 
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"

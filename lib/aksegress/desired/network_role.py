@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 from aksegress.desired.common import subnet_id
-from aksegress.desired.routing import route_table_id
+from aksegress.desired.route_tables import route_table_id
 from aksegress.plan import Desired
 
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"

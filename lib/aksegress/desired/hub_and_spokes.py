@@ -1,21 +1,10 @@
-"""Steps 00 and 01: resource groups, then VNets, subnets and hub-spoke peerings."""
+"""Step 01: VNets with their subnets, and hub-spoke peerings."""
 
 from __future__ import annotations
 
 from aksegress import arm_ids
 from aksegress.desired.common import subnet_id, tags_for, vnet_id
 from aksegress.plan import Desired
-
-
-def resource_groups(params, facts=None) -> list[Desired]:
-    """One resource group per distinct (subscription, group) the hub and spokes name."""
-    seen, out = set(), []
-    for _, site in params.sites():
-        rid = arm_ids.resource_group_id(site.subscription_id, site.resource_group)
-        if rid.lower() not in seen:
-            seen.add(rid.lower())
-            out.append(Desired(rid, {"location": params.location, "tags": tags_for(params)}))
-    return out
 
 
 def networks(params, facts=None) -> list[Desired]:

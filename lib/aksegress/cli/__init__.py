@@ -51,7 +51,7 @@ def cmd_teardown(args) -> int:
 
 
 def cmd_emulator(args) -> int:
-    from aksegress.emulator.cli import serve_main
+    from aksegress.cli.emulator import serve_main
 
     if not args.rest or args.rest[0] != "serve":
         print("usage: aksegress emulator serve [--port N] [--state FILE] [--connection-file FILE] ...", file=sys.stderr)
@@ -60,7 +60,7 @@ def cmd_emulator(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    from aksegress.netmodel.doctor import doctor_main
+    from aksegress.cli.doctor import doctor_main
 
     return doctor_main(args.rest, live_snapshot=_live_snapshot)
 
@@ -126,6 +126,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""Microsoft.Network hub appliances: Azure Firewall, firewall policies and their rule collection groups, VPN gateways.
+"""Microsoft.Network: Azure Firewall, firewall policies and their rule collection groups.
 
 An appliance ipConfiguration marks its subnet (`ipConfigurations`) and public IP (`ipConfiguration`) in use
 through store references keyed by the configuration's id, so the network rules refuse to delete them and
@@ -9,19 +9,14 @@ used verbatim, the others are named in Azure's style.
 
 from __future__ import annotations
 
-import ipaddress
-import uuid
-
-from aksegress.emulator.arm import Arm, ArmError, ResourceHandler
+from aksegress.emulator.engine import Arm, ArmError, ResourceHandler
+from aksegress.emulator.providers.appliances import configs_of, ipv4_prefixes, pick, save_appliance, subnet_of, to_config
 from aksegress.emulator.providers.nic import next_free_address
-from aksegress.emulator.providers.publicip import USED_BY, claim_public_ip
-from aksegress.emulator.store import Record
+from aksegress.emulator.providers.publicip import claim_public_ip
 
 FIREWALL = "Microsoft.Network/azureFirewalls"
 POLICY = "Microsoft.Network/firewallPolicies"
 GROUP = "Microsoft.Network/firewallPolicies/ruleCollectionGroups"
-GATEWAY = "Microsoft.Network/virtualNetworkGateways"
-SUBNET = "Microsoft.Network/virtualNetworks/subnets"
 
 _FIREWALL_TIERS = {"basic": "Basic", "standard": "Standard", "premium": "Premium"}
 _THREAT_MODES = {"off": "Off", "alert": "Alert", "deny": "Deny"}
@@ -32,63 +27,7 @@ _COLLECTIONS = {  # lower-cased ruleCollectionType -> (canonical type, rule type
 }
 _IP_PROTOCOLS = {"tcp": "TCP", "udp": "UDP", "icmp": "ICMP", "any": "Any"}
 _APP_PROTOCOLS = {"http": "Http", "https": "Https", "mssql": "Mssql"}
-_GATEWAY_SKUS = {"basic", "standard", "highperformance", "ultraperformance", "ergwscale",
-                 *(f"vpngw{n}{az}" for n in range(1, 6) for az in ("", "az")), *(f"ergw{n}az" for n in range(1, 4))}
 
-
-def _pick(value, allowed: dict[str, str], what: str) -> str:
-    found = allowed.get(str(value).lower())
-    if found is None:
-        raise ArmError(400, "InvalidRequestFormat", f"Cannot parse the request: {what} '{value}' is not one of "
-                                                    f"{', '.join(allowed.values())}.")
-    return found
-
-
-def _ipv4(subnet: Record) -> list[ipaddress.IPv4Network]:
-    props = subnet.body.get("properties") or {}
-    texts = props.get("addressPrefixes") or ([props["addressPrefix"]] if props.get("addressPrefix") else [])
-    return [n for n in (ipaddress.ip_network(t, strict=False) for t in texts) if n.version == 4]
-
-
-def _subnet(arm: Arm, owner_id: str, path: str, cprops: dict) -> Record:
-    ref = cprops.get("subnet")
-    subnet_id = ref.get("id") if isinstance(ref, dict) else None
-    if not subnet_id:
-        raise ArmError(400, "InvalidRequestFormat", f"Cannot parse the request. Value for reference id is missing. "
-                                                    f"Path {path}.properties.subnet.")
-    subnet = arm.get(subnet_id)
-    if subnet is None or subnet.type != SUBNET.lower():
-        raise ArmError(400, "InvalidResourceReference",
-                       f"Resource {subnet_id} referenced by resource {owner_id} was not found. Please make sure that the "
-                       "referenced resource exists, and that both resources are in the same region.")
-    return subnet
-
-
-def _config(owner_id: str, owner_type: str, segment: str, name: str, cprops: dict) -> dict:
-    cprops["provisioningState"] = "Succeeded"
-    return {"id": f"{owner_id}/{segment}/{name}", "name": name, "type": f"{owner_type}/{segment}", "properties": cprops}
-
-
-def _save_appliance(arm: Arm, record: Record, existing: Record | None, configs: list[dict],
-                    extra: list[tuple[str, str]]) -> None:
-    """Store an appliance and point each ipConfiguration at its subnet and public IP (dropping removed ones)."""
-    arm.save(record)
-    kept = {c["id"].lower() for c in configs}
-    for old in _configs(existing.body["properties"]) if existing else []:
-        if old["id"].lower() not in kept:
-            arm.store.set_references(old["id"], [])
-    for config in configs:
-        cprops = config["properties"]
-        refs = [(cprops["subnet"]["id"], "ipConfigurations")] if cprops.get("subnet") else []
-        refs += [(cprops["publicIPAddress"]["id"], USED_BY)] if cprops.get("publicIPAddress") else []
-        arm.store.set_references(config["id"], refs)
-    arm.store.set_references(record.id, extra)
-
-
-def _configs(props: dict) -> list[dict]:
-    management = props.get("managementIpConfiguration")
-    with_management = isinstance(management, dict) and management.get("id")
-    return list(props.get("ipConfigurations") or []) + ([management] if with_management else [])
 
 
 class AzureFirewallHandler(ResourceHandler):
@@ -107,13 +46,13 @@ class AzureFirewallHandler(ResourceHandler):
         if str(sku.get("name") or "AZFW_VNet").lower() != "azfw_vnet":
             raise ArmError(400, "InvalidRequestFormat", f"Cannot parse the request: sku name '{sku.get('name')}' is not "
                                                         "supported for a firewall in a virtual network (use AZFW_VNet).")
-        tier = _pick(sku.get("tier") or "Standard", _FIREWALL_TIERS, "sku tier")
+        tier = pick(sku.get("tier") or "Standard", _FIREWALL_TIERS, "sku tier")
         props["sku"] = {"name": "AZFW_VNet", "tier": tier}
-        props["threatIntelMode"] = _pick(props.get("threatIntelMode") or "Alert", _THREAT_MODES, "threatIntelMode")
+        props["threatIntelMode"] = pick(props.get("threatIntelMode") or "Alert", _THREAT_MODES, "threatIntelMode")
         for collection in ("applicationRuleCollections", "natRuleCollections", "networkRuleCollections"):
             props.setdefault(collection, [])
         props.setdefault("additionalProperties", {})
-        previous = {c["name"]: c["properties"] for c in _configs(existing.body["properties"])} if existing else {}
+        previous = {c["name"]: c["properties"] for c in configs_of(existing.body["properties"])} if existing else {}
         props["ipConfigurations"] = [self._ip_configuration(arm, body, i, c, previous)
                                      for i, c in enumerate(props.get("ipConfigurations") or [])]
         management = props.get("managementIpConfiguration")
@@ -136,12 +75,12 @@ class AzureFirewallHandler(ResourceHandler):
                   if k not in ("privateIPAddress", "provisioningState")}
         if management or index == 0 or cprops.get("subnet"):
             wanted = "AzureFirewallManagementSubnet" if management else "AzureFirewallSubnet"
-            subnet = _subnet(arm, body["id"], path, cprops)
+            subnet = subnet_of(arm, body["id"], path, cprops)
             if subnet.body["name"] != wanted:
                 raise ArmError(400, "AzureFirewallSubnetNameInvalid",
                                f"Azure Firewall {body['id']} ip configuration {name} references subnet {subnet.id}; the "
                                f"subnet must be named {wanted}.")
-            smallest = max((n.prefixlen for n in _ipv4(subnet)), default=32)
+            smallest = max((n.prefixlen for n in ipv4_prefixes(subnet)), default=32)
             if smallest > 26:
                 raise ArmError(400, "AzureFirewallSubnetTooSmall",
                                f"Subnet {wanted} of Azure Firewall {body['id']} has prefix /{smallest}; Azure Firewall "
@@ -160,7 +99,7 @@ class AzureFirewallHandler(ResourceHandler):
             f"Public IP address {cprops['publicIPAddress'].get('id')} referenced by Azure Firewall {body['id']} has the "
             "Basic SKU; Azure Firewall supports only Standard SKU public IP addresses."))
         cprops["publicIPAddress"] = {"id": public_ip.id}
-        return _config(body["id"], FIREWALL, "azureFirewallIpConfigurations", name, cprops)
+        return to_config(body["id"], FIREWALL, "azureFirewallIpConfigurations", name, cprops)
 
     @staticmethod
     def _check_policy(arm: Arm, body: dict, tier: str) -> None:
@@ -182,7 +121,7 @@ class AzureFirewallHandler(ResourceHandler):
 
     def write(self, arm, record, existing):
         policy = (record.body["properties"].get("firewallPolicy") or {}).get("id")
-        _save_appliance(arm, record, existing, _configs(record.body["properties"]),
+        save_appliance(arm, record, existing, configs_of(record.body["properties"]),
                         [(policy, "firewalls")] if policy else [])
 
 
@@ -216,9 +155,9 @@ class FirewallPolicyHandler(ResourceHandler):
 
     def validate(self, arm, body, existing):
         props = body["properties"]
-        tier = _pick((props.get("sku") or {}).get("tier") or "Standard", _FIREWALL_TIERS, "sku tier")
+        tier = pick((props.get("sku") or {}).get("tier") or "Standard", _FIREWALL_TIERS, "sku tier")
         props["sku"] = {"tier": tier}
-        props["threatIntelMode"] = _pick(props.get("threatIntelMode") or "Alert", _THREAT_MODES, "threatIntelMode")
+        props["threatIntelMode"] = pick(props.get("threatIntelMode") or "Alert", _THREAT_MODES, "threatIntelMode")
         dns = props.get("dnsSettings")
         if isinstance(dns, dict):
             props["dnsSettings"] = {"servers": list(dns.get("servers") or []), "enableProxy": bool(dns.get("enableProxy")),
@@ -290,14 +229,14 @@ def _check_rule(rule: dict, kind: str) -> None:
         protocols = rule.get("protocols") or []
         need(protocols, "protocols")
         for protocol in protocols:
-            protocol["protocolType"] = _pick(protocol.get("protocolType"), _APP_PROTOCOLS, "protocolType")
+            protocol["protocolType"] = pick(protocol.get("protocolType"), _APP_PROTOCOLS, "protocolType")
             port = protocol.get("port")
             need(isinstance(port, int) and 0 <= port <= 64000, "a port (0-64000) for each protocol")
         need(_present(rule, "targetFqdns", "fqdnTags", "targetUrls", "webCategories"),
              "one of targetFqdns, fqdnTags, targetUrls or webCategories")
         return
     need(rule.get("ipProtocols"), "ipProtocols")
-    rule["ipProtocols"] = [_pick(p, _IP_PROTOCOLS, "ipProtocol") for p in rule["ipProtocols"]]
+    rule["ipProtocols"] = [pick(p, _IP_PROTOCOLS, "ipProtocol") for p in rule["ipProtocols"]]
     need(rule.get("destinationPorts"), "destinationPorts")
     if kind == "NetworkRule":
         need(_present(rule, "destinationAddresses", "destinationIpGroups", "destinationFqdns"),
@@ -379,69 +318,4 @@ class RuleCollectionGroupHandler(ResourceHandler):
             arm.touch(policy)
 
 
-class VirtualNetworkGatewayHandler(ResourceHandler):
-    """A VPN (or ExpressRoute) gateway in GatewaySubnet (>= /29) with a Standard public IP; slow, as in Azure."""
-
-    type = GATEWAY
-    long_running = True
-    requires_location = True
-    slowness = 10  # Azure takes 30-45 minutes for a gateway against seconds for most network resources
-
-    def validate(self, arm, body, existing):
-        props = body["properties"]
-        props["gatewayType"] = _pick(props.get("gatewayType") or "Vpn", {"vpn": "Vpn", "expressroute": "ExpressRoute"},
-                                     "gatewayType")
-        props["vpnType"] = _pick(props.get("vpnType") or "RouteBased", {"routebased": "RouteBased",
-                                                                        "policybased": "PolicyBased"}, "vpnType")
-        sku = props.get("sku") or {}
-        if str(sku.get("name")).lower() not in _GATEWAY_SKUS:
-            raise ArmError(400, "InvalidRequestFormat", f"Cannot parse the request: gateway sku '{sku.get('name')}' is "
-                                                        "not supported.")
-        props["sku"] = {"name": sku["name"], "tier": sku.get("tier") or sku["name"]}
-        configs = props.get("ipConfigurations") or []
-        if not configs:
-            raise ArmError(400, "VirtualNetworkGatewayMustHaveIpConfiguration",
-                           f"Virtual network gateway {body['id']} must have at least one IP configuration.")
-        props["ipConfigurations"] = [self._ip_configuration(arm, body, i, c) for i, c in enumerate(configs)]
-        subnet = arm.get(props["ipConfigurations"][0]["properties"]["subnet"]["id"])
-        last = max(_ipv4(subnet), key=lambda n: n.prefixlen).broadcast_address - 1
-        props.setdefault("enableBgp", False)
-        props.setdefault("activeActive", False)
-        props.setdefault("bgpSettings", {"asn": 65515, "bgpPeeringAddress": str(last), "peerWeight": 0})
-        props["resourceGuid"] = existing.body["properties"].get("resourceGuid") if existing else str(uuid.uuid4())
-        return body
-
-    @staticmethod
-    def _ip_configuration(arm: Arm, body: dict, index: int, config: dict) -> dict:
-        name = config.get("name") or f"ipconfig{index + 1}"
-        cprops = {k: v for k, v in (config.get("properties") or {}).items() if k != "provisioningState"}
-        subnet = _subnet(arm, body["id"], f"properties.ipConfigurations[{index}]", cprops)
-        if subnet.body["name"] != "GatewaySubnet":
-            raise ArmError(400, "InvalidGatewaySubnet",
-                           f"Virtual network gateway {body['id']} ip configuration {name} references subnet {subnet.id}; a "
-                           "gateway can only be deployed in a subnet named GatewaySubnet.")
-        smallest = max((n.prefixlen for n in _ipv4(subnet)), default=32)
-        if smallest > 29:
-            raise ArmError(400, "GatewaySubnetTooSmall",
-                           f"GatewaySubnet {subnet.id} has prefix /{smallest}; a gateway subnet must be /29 or larger "
-                           "(/27 or larger is recommended).")
-        cprops["subnet"] = {"id": subnet.id}
-        cprops["privateIPAllocationMethod"] = "Dynamic"
-        if body["properties"]["gatewayType"] == "Vpn" and not cprops.get("publicIPAddress"):
-            raise ArmError(400, "VirtualNetworkGatewayIpConfigurationMustHavePublicIp",
-                           f"Virtual network gateway {body['id']} ip configuration {name} must reference a public IP address.")
-        if cprops.get("publicIPAddress"):
-            refusal = ("PublicIpWithBasicSkuNotAllowedOnVPNGateways",
-                       "Basic IP configuration for VPN Virtual Network Gateways is not supported. Follow the link for more "
-                       f"details : https://go.microsoft.com/fwlink/p/?linkid=2241350 {body['id']}")
-            public_ip = claim_public_ip(arm, f"{body['id']}/ipConfigurations/{name}", body["id"], cprops["publicIPAddress"],
-                                        refusal if body["properties"]["gatewayType"] == "Vpn" else None)
-            cprops["publicIPAddress"] = {"id": public_ip.id}
-        return _config(body["id"], GATEWAY, "ipConfigurations", name, cprops)
-
-    def write(self, arm, record, existing):
-        _save_appliance(arm, record, existing, record.body["properties"]["ipConfigurations"], [])
-
-
-HANDLERS = [AzureFirewallHandler(), FirewallPolicyHandler(), RuleCollectionGroupHandler(),
-            VirtualNetworkGatewayHandler()]
+HANDLERS = [AzureFirewallHandler(), FirewallPolicyHandler(), RuleCollectionGroupHandler()]

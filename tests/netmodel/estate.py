@@ -168,7 +168,7 @@ def article(*, spoke_dns_firewall: bool = False, proxy: bool = True, link_spoke2
     resources += [pol, fw, gw]
     for n in (1, 2, 3):
         sub, rg = SUBS[f"spoke{n}"], f"rg-spoke{n}"
-        spoke = vnet(sub, rg, f"vnet-spoke{n}", f"10.{n}.0.0/16", {f"snet-aks": f"10.{n}.0.0/22", "snet-vm": f"10.{n}.8.0/24"}, dns)
+        spoke = vnet(sub, rg, f"vnet-spoke{n}", f"10.{n}.0.0/16", {"snet-aks": f"10.{n}.0.0/22", "snet-vm": f"10.{n}.8.0/24"}, dns)
         rt = route_table(sub, rg, f"rt-spoke{n}", [("0.0.0.0/0", "VirtualAppliance", FW_IP)])
         for sn in ("snet-aks", "snet-vm"):
             subnet_props(spoke, sn)["routeTable"] = {"id": rt["id"]}

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 
-from aksegress.emulator.arm import PROFILES
+from aksegress.emulator.engine import PROFILES
 
 
 def _parser() -> argparse.ArgumentParser:

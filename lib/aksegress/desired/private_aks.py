@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aksegress.desired.common import subnet_id, tags_for
-from aksegress.desired.routing import route_table_id
+from aksegress.desired.route_tables import route_table_id
 from aksegress.facts import cluster_id
 from aksegress.plan import Desired
 
