@@ -104,19 +104,10 @@ def apply_plan(plan: Plan, clients_for: Callable[[str], object], *, on_wait: Cal
 
 
 def azure_error(exc: HttpResponseError, resource_id: str | None = None) -> AzureOperationError:
-    """ARM's error as the library's exception: the code, ARM's message and a hint where one is known."""
+    """ARM's error as the library's exception: the code, ARM's message, and the next action its code calls for."""
     code = getattr(getattr(exc, "error", None), "code", None)
     message = getattr(getattr(exc, "error", None), "message", None) or str(exc).splitlines()[0]
-    hint = HINTS.get(code or "", "fix the cause named above, then re-run this step: the plan picks up what remains")
-    return AzureOperationError(f"({code}) {message}" if code else message, code=code, resource_id=resource_id, hint=hint)
-
-
-HINTS = {
-    "VnetAddressSpacesOverlap": "address spaces must not overlap: change the vnet.address_space of one side in the params file",
-    "SubnetsOverlap": "subnets of one VNet must not overlap: fix the subnets map in the params file",
-    "AnotherOperationInProgress": "Azure is still busy with this resource: wait a minute and re-run the step",
-    "AuthorizationFailed": "the signed-in identity lacks a role on this scope: grant it, or sign in as someone who has it",
-}
+    return AzureOperationError(f"({code}) {message}" if code else message, code=code, resource_id=resource_id)
 
 
 def _raiser(exc: Exception) -> Callable[[], None]:

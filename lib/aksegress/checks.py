@@ -53,10 +53,7 @@ class CheckReport:
     def raise_if_failed(self) -> None:
         if self.failures:
             lines = [f"- {v.name}: {v.detail}" for v in self.failures]
-            raise CheckFailed(
-                f"{self.step}: {len(self.failures)} check(s) failed\n" + "\n".join(lines),
-                hint=f"re-run step {self.step}; if it still fails, the detail above names the resource and property",
-            )
+            raise CheckFailed(f"{self.step}: {len(self.failures)} check(s) failed\n" + "\n".join(lines), step=self.step)
 
     def _repr_html_(self) -> str:
         frame = self.to_frame()

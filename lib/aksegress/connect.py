@@ -1,18 +1,18 @@
-"""The one place that builds Azure SDK clients, for the emulator or for Azure, and turns SDK models into ARM JSON."""
+"""The one place that builds Azure SDK clients, for an emulator named by its connection or for Azure, and counts their calls."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
-from aksegress.emulator import Connection, Emulator, start_emulator
+from aksegress.arm_json import to_arm
+from aksegress.connection import Connection
+
+__all__ = ["Clients", "RequestTally", "clients_for", "list_subscriptions", "read_connection"]
 
 RETRIES = {"retry_total": 10, "retry_status": 6, "retry_connect": 6, "retry_read": 6}
 """The SDK's own retry policy, given more room: throttling (429) and 5xx answers are common in big runs."""
@@ -99,15 +99,6 @@ class Clients:
         return ComputeManagementClient(self.credential, self.subscription_id, **self._kwargs)
 
 
-def to_arm(model: Any) -> dict:
-    """The ARM wire JSON of an SDK model, read-only fields included (TypeSpec `as_dict`, msrest `serialize`)."""
-    if hasattr(model, "as_dict") and not hasattr(model, "serialize"):
-        return model.as_dict()
-    if hasattr(model, "serialize"):
-        return model.serialize(keep_readonly=True)
-    raise TypeError(f"{type(model).__name__} is not an Azure SDK model")
-
-
 _POLL_MARKERS = ("/operations/", "/operationresults/", "/asyncoperations/", "/commandresults/")
 
 
@@ -177,45 +168,3 @@ def read_connection(path: str | Path) -> Connection:
 def list_subscriptions(clients: Clients) -> list[dict]:
     """Every subscription the signed-in identity sees, as ARM JSON."""
     return [to_arm(s) for s in clients.subscriptions.subscriptions.list()]
-
-
-@dataclass
-class EnvironmentEmulator:
-    emulator: Emulator
-    state_path: Path
-    connection_path: Path
-
-    @property
-    def connection(self) -> Connection:
-        return self.emulator.connection
-
-
-def emulator_paths(params, root: Path) -> tuple[Path, Path]:
-    """Where an environment's emulator keeps its state and its connection file."""
-    folder = Path(root) / "outputs" / params.environment / "emulator"
-    return folder / "state.db", folder / "connection.json"
-
-
-@contextmanager
-def environment_emulator(params, root: Path) -> Iterator[EnvironmentEmulator]:
-    """An emulator on the environment's own state file, for the length of a run."""
-    state, conn_file = emulator_paths(params, root)
-    state.parent.mkdir(parents=True, exist_ok=True)
-    emulator = start_emulator(state, params.tenant_id, params.subscription_ids(), connection_file=conn_file)
-    try:
-        yield EnvironmentEmulator(emulator, state, conn_file)
-    finally:
-        emulator.stop()
-
-
-_embedded: dict[str, Emulator] = {}
-
-
-def embedded_emulator(params, root: Path) -> Connection:
-    """An emulator started inside this process (a notebook opened on its own), kept until the process ends."""
-    state, conn_file = emulator_paths(params, root)
-    key = str(state.resolve()) if state.exists() else str(state)
-    if key not in _embedded:
-        state.parent.mkdir(parents=True, exist_ok=True)
-        _embedded[key] = start_emulator(state, params.tenant_id, params.subscription_ids(), connection_file=conn_file)
-    return _embedded[key].connection

@@ -1,4 +1,4 @@
-"""The library's exceptions: one root, each subclass says what went wrong and what to do next."""
+"""The library's exceptions: one root, each subclass says what went wrong and, in one place, what to do next."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ from __future__ import annotations
 class AksegressError(Exception):
     """Root of every error the library raises on purpose.
 
-    ``hint`` is the next action for the user (a params field to fix, a step to re-run).
+    ``hint`` is the next action for the user (a params field to fix, a step to re-run); a subclass's
+    ``next_action`` is that hint whenever the raiser gives none.
     """
 
     title = "aksegress error"
+    next_action: str | None = None
 
     def __init__(self, message: str, *, hint: str | None = None):
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = hint or self.next_action
 
     def __str__(self) -> str:
         return f"{self.message}\nNext: {self.hint}" if self.hint else self.message
@@ -46,15 +48,23 @@ class TargetError(AksegressError):
     """The target (emulator or Azure) cannot be reached, or is not the tenant/subscription the params name."""
 
     title = "Target mismatch or unreachable"
+    next_action = "sign in to the tenant the params name, or fix tenant_id / subscription_id in the params file"
 
 
 class AzureOperationError(AksegressError):
-    """ARM refused or failed an operation; ``code`` is ARM's error code."""
+    """ARM refused or failed an operation; ``code`` is ARM's error code, which picks the next action."""
 
     title = "Azure refused the operation"
+    next_action = "fix the cause named above, then re-run this step: the plan picks up what remains"
+    by_code = {
+        "VnetAddressSpacesOverlap": "address spaces must not overlap: change the vnet.address_space of one side in the params file",
+        "SubnetsOverlap": "subnets of one VNet must not overlap: fix the subnets map in the params file",
+        "AnotherOperationInProgress": "Azure is still busy with this resource: wait a minute and re-run the step",
+        "AuthorizationFailed": "the signed-in identity lacks a role on this scope: grant it, or sign in as someone who has it",
+    }
 
     def __init__(self, message: str, *, code: str | None = None, resource_id: str | None = None, hint: str | None = None):
-        super().__init__(message, hint=hint)
+        super().__init__(message, hint=hint or self.by_code.get(code or ""))
         self.code = code
         self.resource_id = resource_id
 
@@ -63,9 +73,10 @@ class ApplyError(AksegressError):
     """Apply stopped part-way; ``applied`` and ``remaining`` name what was and was not done."""
 
     title = "Apply stopped part-way"
+    next_action = "fix the cause, then re-run this step: the plan picks up what remains"
 
     def __init__(self, message: str, *, applied: list[str], remaining: list[str], cause: Exception | None = None, hint: str | None = None):
-        super().__init__(message, hint=hint or "fix the cause, then re-run this step: the plan picks up what remains")
+        super().__init__(message, hint=hint)
         self.applied = applied
         self.remaining = remaining
         self.cause = cause
@@ -75,6 +86,39 @@ class CheckFailed(AksegressError):
     """A step's checks found the observed state different from what the step promises."""
 
     title = "Check failed"
+
+    def __init__(self, message: str, *, step: str | None = None, hint: str | None = None):
+        default = f"re-run step {step}; if it still fails, the detail above names the resource and property" if step else None
+        super().__init__(message, hint=hint or default)
+        self.step = step
+
+
+class MissingFact(AksegressError):
+    """A fact Azure decides (a cluster's FQDN, its DNS record) does not exist yet; ``step`` creates it."""
+
+    title = "Not created yet"
+
+    def __init__(self, message: str, *, step: str | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint or (f"run step {step} first" if step else None))
+        self.step = step
+
+
+class EgressNotReady(AksegressError):
+    """A cluster create refused before it starts, because AKS would fail it 15-20 minutes in."""
+
+    title = "Cluster create refused: its egress would fail"
+    next_action = "re-run steps 03-route-tables and 04-firewall-rules, then this step"
+
+
+class TeardownNotConfirmed(AksegressError):
+    """A teardown with deletes to do was not confirmed, so nothing was deleted."""
+
+    title = "Teardown not confirmed"
+
+    def __init__(self, environment: str):
+        super().__init__(f"teardown of environment {environment} was not confirmed: nothing was deleted",
+                         hint=f"run `aksegress teardown --env {environment} --yes`, or set confirm_teardown: {environment} in the params file")
+        self.environment = environment
 
 
 class EmulatorError(AksegressError):

@@ -13,7 +13,7 @@ from typing import Any
 from azure.core.exceptions import ResourceNotFoundError
 
 from aksegress import arm_ids
-from aksegress.connect import to_arm
+from aksegress.arm_json import to_arm
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from aksegress.connect import to_arm
+from aksegress.arm_json import to_arm
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from azure.core.exceptions import HttpResponseError
 
-from aksegress.connect import to_arm
+from aksegress.arm_json import to_arm
 from aksegress.netmodel import Snapshot
 
 _NETWORK_LISTS = {

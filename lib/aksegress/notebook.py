@@ -1,23 +1,46 @@
-"""What the notebooks call: open a step, and show library errors as a short explanation, not a traceback."""
+"""What the notebooks call: open a step in its mode, review its plan, and show library errors as a short
+explanation, not a traceback. A notebook's bootstrap cell (``open_step`` or ``open_teardown``) carries every
+mode argument; later cells pass the step and nothing else."""
 
 from __future__ import annotations
+
+from functools import partial
 
 from aksegress.errors import AksegressError
 from aksegress.runbook import Runbook, Step
 
+__all__ = ["check_connectivity", "open_step", "open_teardown", "review_plan", "show_errors_briefly", "show_topology"]
 
-def open_step(key: str, *, env: str = "local", params_file: str = "", plan_only: bool = False, run_dir: str = "") -> Step:
-    """Bind the notebook to its environment and step, and say where it is pointed."""
+
+def open_step(key: str, *, env: str = "local", params_file: str = "", plan_only: bool = False, run_dir: str = "",
+              interactive: bool | None = None, auto_apply: bool = True) -> Step:
+    """Bind the notebook to its environment and step, in the mode its parameters give, and say where it is pointed.
+
+    The environment picker comes first: in Lab, picking another environment rebinds the step to it; headless the
+    ``env`` parameter is recorded as the choice.
+    """
+    from aksegress.layout import project_root
+    from aksegress.ui.widgets import EnvironmentChooser, is_interactive
+
     show_errors_briefly()
     _readable_tables()
-    runbook = Runbook.open(env, params_file=params_file or None)
-    step = runbook.step(key, plan_only=plan_only)
-    step.run_dir = run_dir or None
-    _display_markdown(
-        f"**{step.spec.title}** · environment `{runbook.params.environment}` · target `{runbook.target}`"
-        f" · tenant `{runbook.params.tenant_id}`" + (" · **plan only**" if plan_only else "")
-    )
+    person = is_interactive(interactive, run_dir=run_dir)
+    step = Runbook.open(env, params_file=params_file or None).step(
+        key, plan_only=plan_only, run_dir=run_dir, interactive=person, auto_apply=auto_apply)
+    _display(EnvironmentChooser(env, project_root(), interactive=person, on_choose=partial(_switch_environment, step)))
+    _display_markdown(_heading(step))
     return step
+
+
+def _switch_environment(step: Step, env: str) -> str:
+    step.bind(Runbook.open(env))
+    return f"{step.spec.title} now runs against environment {env} (target {step.runbook.target})"
+
+
+def _heading(step: Step) -> str:
+    params = step.params
+    return (f"**{step.spec.title}** · environment `{params.environment}` · target `{params.target}`"
+            f" · tenant `{params.tenant_id}`" + (" · **plan only**" if step.plan_only else ""))
 
 
 def _readable_tables() -> None:
@@ -60,54 +83,62 @@ def _display_markdown(text: str) -> None:
     display(Markdown(text))
 
 
-def open_teardown(*, env: str = "local", params_file: str = "", plan_only: bool = False, yes: bool = False):
-    """The teardown notebook's handle; deletes only when ``yes`` or the params' confirm_teardown says so."""
+def open_teardown(key: str, *, env: str = "local", params_file: str = "", plan_only: bool = False, run_dir: str = "",
+                  yes: bool = False):
+    """The teardown notebook's handle (``key`` names the teardown step); deletes only when ``yes`` or the params'
+    confirm_teardown says so."""
+    from aksegress.steps import find_step, teardown_spec
     from aksegress.teardown import TeardownStep
 
+    if find_step(key) is not teardown_spec():
+        raise AksegressError(f"step {key!r} is not the teardown", hint="open it with open_step, or name the teardown step (99)")
     show_errors_briefly()
     runbook = Runbook.open(env, params_file=params_file or None)
-    step = TeardownStep(runbook, yes=yes, plan_only=plan_only)
+    step = TeardownStep(runbook, yes=yes, plan_only=plan_only, run_dir=run_dir)
     _display_markdown(f"**Teardown** · environment `{runbook.params.environment}` · target `{runbook.target}` · "
                       + ("confirmed" if step.confirmed else "**not confirmed**: the plan is shown, nothing is deleted"))
     return step
 
 
-def choose_environment(env: str, *, interactive: bool | None = None, run_dir: str = ""):
-    """The environment picker (from params/), defaulting to ``env``; headless it records ``env`` as the choice."""
-    from aksegress.runbook import project_root
-    from aksegress.ui.widgets import EnvironmentChooser, is_interactive
+def review_plan(step: Step, plan):
+    """Ask the plan widget for Apply or Skip, then have the step carry it out: the parameters decide headless,
+    a person in Lab (whose Apply button calls back into the step)."""
+    from aksegress.ui.widgets import PlanReview
 
-    chooser = EnvironmentChooser(env, project_root(), interactive=is_interactive(interactive, run_dir=run_dir))
-    _display(chooser)
-    return chooser
-
-
-def review_plan(step: Step, plan, *, auto_apply: bool = True, interactive: bool | None = None):
-    """Apply or Skip the plan: buttons in Lab, the ``auto_apply`` parameter's choice headless."""
-    from aksegress.ui.widgets import PlanReview, is_interactive
-
-    review = PlanReview(step, plan, auto_apply=auto_apply, interactive=is_interactive(interactive, run_dir=step.run_dir))
+    review = PlanReview(plan, step_key=step.spec.key, interactive=step.interactive, auto_apply=step.auto_apply,
+                        plan_only=step.plan_only, on_apply=partial(step.apply, plan), on_choice=step.choices.append)
+    decision = review.decision()
+    if decision == "apply":
+        progress = review.progress()
+        result = step.apply(plan, on_wait=progress.waiting)
+        progress.done()
+        review.settle("apply", result)
+    elif decision == "none":
+        review.settle("none", step.apply(plan))
+    elif decision == "skip":
+        review.settle("skip")
     _display(review)
     return review
 
 
 def show_topology(step: Step, *, title: str = ""):
-    """The estate as observed now, with the params' access paths coloured by the model's verdict (the cell shows it)."""
-    from aksegress.ui.topology import access_pairs, draw_topology
+    """The estate as observed now, each test VM's flow to each cluster labelled against the params' intent (the cell shows it)."""
+    from aksegress.ui.topology import draw_intent
 
-    snap = step.snapshot()
-    return draw_topology(snap, access_pairs(step.params, snap), title=title or f"{step.spec.key}: observed topology")
+    return draw_intent(step.params, step.snapshot(), title=title or f"{step.spec.key}: observed topology")
 
 
 def check_connectivity(step: Step, *, source: str = "", target: str = "", interactive: bool | None = None):
     """Trace one flow over the observed state (the cell shows it); defaults to the params' first access entry."""
+    from aksegress.intent import intended_flows
     from aksegress.ui.topology import access_pairs
     from aksegress.ui.widgets import ConnectivityCheck, is_interactive
 
     snap = step.snapshot()
     default_source, default_target = (access_pairs(step.params, snap) or [("", "")])[0]
     return ConnectivityCheck(snap, source or default_source, target or default_target, step_key=step.spec.key,
-                             interactive=is_interactive(interactive, run_dir=step.run_dir))
+                             intent=intended_flows(step.params),
+                             interactive=step.interactive if interactive is None else is_interactive(interactive, run_dir=step.run_dir))
 
 
 def _display(obj) -> None:

@@ -10,26 +10,16 @@ import pandas as pd
 from aksegress import connect
 from aksegress.apply import ApplyResult, apply_plan
 from aksegress.checks import CheckReport, matches_desired, provisioned
+from aksegress.connection import CONNECTION_ENV
 from aksegress.errors import TargetError
 from aksegress.facts import Facts
+from aksegress.layout import params_path_for, project_root
 from aksegress.observe import observe
-from aksegress.params import load_params, params_path_for
+from aksegress.params import load_params, summary
 from aksegress.plan import Plan, plan_changes
 from aksegress.record import emit
-from aksegress.steps import StepSpec, find_step
-
-CONNECTION_ENV = "AKSEGRESS_CONNECTION"
-
-
-def project_root() -> Path:
-    """The folder holding params/ and outputs/: $AKSEGRESS_ROOT, else the nearest parent of the cwd with params/."""
-    if os.environ.get("AKSEGRESS_ROOT"):
-        return Path(os.environ["AKSEGRESS_ROOT"])
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "params").is_dir():
-            return folder
-    return here
+from aksegress.steps import all_steps, find_step
+from aksegress.steps.spec import StepSpec
 
 
 class Runbook:
@@ -39,7 +29,7 @@ class Runbook:
         self.params = params
         self.connection = connection
         self.tally = connect.RequestTally()
-        self.facts = Facts(self)
+        self.facts = Facts(params, self.clients)
         self._clients: dict[str, object] = {}
 
     @classmethod
@@ -50,8 +40,6 @@ class Runbook:
         return cls(params, connection=_connection_for(params, connection_file))
 
     def params_summary(self) -> str:
-        from aksegress.params import summary
-
         return summary(self.params)
 
     @property
@@ -82,21 +70,39 @@ class Runbook:
             elif not ok:
                 problems.append(f"subscription {sub} belongs to tenant {tenant}, but params.tenant_id is {self.params.tenant_id}")
         if problems:
-            raise TargetError("; ".join(problems), hint="sign in to the tenant the params name, or fix tenant_id / subscription_id in the params file")
+            raise TargetError("; ".join(problems))
         return pd.DataFrame(rows)
 
-    def step(self, key: str, *, plan_only: bool = False) -> "Step":
-        return Step(self, find_step(key), plan_only=plan_only)
+    def step(self, key: str, **mode) -> "Step":
+        """Step ``key`` of this environment; ``mode`` as for ``Step`` (plan_only, run_dir, interactive, auto_apply)."""
+        return Step(self, find_step(key), **mode)
+
+    def steps(self) -> list[StepSpec]:
+        """The runbook's steps in order (teardown is not one of them)."""
+        return all_steps()
 
 
 class Step:
-    """One step of the runbook: desired state, plan, apply, observed state, tables and checks."""
+    """One step of the runbook: desired state, plan, apply, observed state, tables and checks.
 
-    def __init__(self, runbook: Runbook, spec: StepSpec, *, plan_only: bool = False):
-        self.runbook = runbook
-        self.plan_only = plan_only
-        self.run_dir: str | None = None
+    The step owns its mode: ``plan_only`` (nothing is written), ``interactive`` (a person decides in Lab; else the
+    parameters do, ``auto_apply`` saying whether a plan is applied), ``run_dir`` (set by ``aksegress run``), and
+    ``choices``, what was decided on the way, in the step's record.
+    """
+
+    def __init__(self, runbook: Runbook, spec: StepSpec, *, plan_only: bool = False, run_dir: str | None = None,
+                 interactive: bool = False, auto_apply: bool = True):
         self.spec = spec
+        self.plan_only = plan_only
+        self.run_dir = run_dir or None
+        self.interactive = interactive and not self.run_dir
+        self.auto_apply = auto_apply
+        self.choices: list[dict] = []
+        self.bind(runbook)
+
+    def bind(self, runbook: Runbook) -> None:
+        """Point the step at ``runbook`` (another environment, chosen in Lab); plan and apply start over."""
+        self.runbook = runbook
         self.params = runbook.params
         self.last_plan: Plan | None = None
         self.last_apply: ApplyResult | None = None
@@ -185,7 +191,7 @@ class Step:
             },
             "checks": [v.to_dict() for v in report.verdicts],
             "checks_skipped": report.skipped_reason,
-            "choices": list(getattr(self, "choices", [])),
+            "choices": list(self.choices),
             "arm": counts,
         }
         emit(record)
@@ -208,9 +214,12 @@ def _show(obj) -> None:
 
 
 def _connection_for(params, connection_file: str | None):
+    """None for Azure; for the emulator, the one a connection file names, else one started in this process."""
     if params.target == "azure":
         return None
     path = connection_file or os.environ.get(CONNECTION_ENV)
     if path:
         return connect.read_connection(path)
-    return connect.embedded_emulator(params, project_root())
+    from aksegress.emulator_target import embedded_emulator
+
+    return embedded_emulator(params, project_root())

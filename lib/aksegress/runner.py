@@ -2,7 +2,8 @@
 
 Every run writes ``outputs/<env>/<run-id>/``: the executed notebooks and ``run.json``. Against the
 emulator target with no running emulator named, the runner starts one on the environment's own state
-file, so the next run meets the same world.
+file, so the next run meets the same world. The notebooks' kernels are told the run's project root
+($AKSEGRESS_ROOT), so what they keep on this machine (SSH keys, kubeconfigs) lands under that root too.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aksegress import connect
+from aksegress.connection import CONNECTION_ENV
+from aksegress.layout import ROOT_ENV
+from aksegress.layout import run_dir as run_folder
 from aksegress.params import load_params
 from aksegress.record import read_records
-from aksegress.runbook import CONNECTION_ENV
-from aksegress.steps import StepSpec, all_steps, find_step
+from aksegress.steps import all_steps, find_step
+from aksegress.steps.spec import StepSpec
 
 PASSED, FAILED, NOT_RUN = "passed", "failed", "not-run"
 EXIT_OK, EXIT_FAILED, EXIT_DRIFT = 0, 1, 2
@@ -57,7 +60,7 @@ def run(params_file: Path, *, root: Path, connection_file: str | None = None, fr
     params = load_params(params_file)
     steps = steps or select_steps(from_step, to_step)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = Path(output) if output else root / "outputs" / params.environment / run_id
+    run_dir = Path(output) if output else run_folder(params.environment, run_id, root)
     resumes = unfinished_run(run_dir.parent, steps)
     run_dir.mkdir(parents=True, exist_ok=True)
     record = {
@@ -74,16 +77,20 @@ def run(params_file: Path, *, root: Path, connection_file: str | None = None, fr
     with ExitStack() as stack:
         connection_path = connection_file or os.environ.get(CONNECTION_ENV)
         if not connection_path and params.target == "emulator":
-            emulator = stack.enter_context(connect.environment_emulator(params, root))
+            from aksegress.emulator_target import environment_emulator
+
+            emulator = stack.enter_context(environment_emulator(params, root))
             connection_path = str(emulator.connection_path)
             echo(f"emulator: {emulator.connection.endpoint} (state {emulator.state_path})")
-        env_before = os.environ.get(CONNECTION_ENV)
+        env_before = {name: os.environ.get(name) for name in (CONNECTION_ENV, ROOT_ENV)}
         if connection_path:
             os.environ[CONNECTION_ENV] = str(Path(connection_path).resolve())
+        os.environ[ROOT_ENV] = str(Path(root).absolute())
         try:
             record["status"] = _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra_parameters or {})
         finally:
-            _restore_env(CONNECTION_ENV, env_before)
+            for name, value in env_before.items():
+                _restore_env(name, value)
     record["finished"] = _now()
     write_record(run_dir, record)
     from aksegress.report import document_run
@@ -127,11 +134,6 @@ def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra
         echo(f"    passed in {entry['duration_s']}s: {entry['changes']['planned']} change(s) planned, {entry['changes']['applied']} applied, "
              f"{sum(c['ok'] for c in entry['checks'])}/{len(entry['checks'])} checks")
     return PASSED
-
-
-def __init__(self, **kwargs):
-        kwargs.setdefault("transport", "ipc")
-        super().__init__(**kwargs)
 
 
 def unfinished_run(env_dir: Path, steps: list[StepSpec]) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aksegress import arm_ids
 from aksegress.desired.common import ENV_TAG
-from aksegress.errors import AksegressError
+from aksegress.errors import TeardownNotConfirmed
 from aksegress.facts import MissingFact
 from aksegress.kinds import RESOURCE_GROUP, SUBNET
 from aksegress.observe import observe
@@ -33,10 +33,6 @@ STAGES = [
     ("Microsoft.Network/virtualNetworks/virtualNetworkPeerings", None),
     ("Microsoft.Network/virtualNetworks", None),
 ]
-
-
-class TeardownNotConfirmed(AksegressError):
-    title = "Teardown not confirmed"
 
 
 def owned_resources(runbook) -> list[Desired]:
@@ -114,14 +110,14 @@ def confirmed(params, yes: bool) -> bool:
 class TeardownStep:
     """The teardown notebook's handle: a plan of deletes, applied only when confirmed."""
 
-    def __init__(self, runbook, *, yes: bool = False, plan_only: bool = False):
+    def __init__(self, runbook, *, yes: bool = False, plan_only: bool = False, run_dir: str | None = None):
         from aksegress.runbook import Step
         from aksegress.steps import teardown_spec
 
         self.runbook = runbook
         self.params = runbook.params
         self.confirmed = confirmed(runbook.params, yes)
-        self._step = Step(runbook, teardown_spec(), plan_only=plan_only)
+        self._step = Step(runbook, teardown_spec(), plan_only=plan_only, run_dir=run_dir)
 
     def plan(self) -> Plan:
         self._step.last_plan = teardown_plan(self.runbook)
@@ -135,9 +131,7 @@ class TeardownStep:
             self._step.last_apply = ApplyResult(plan.step, skipped=True)
             return self._step.last_apply
         if plan.pending and not self.confirmed:
-            raise TeardownNotConfirmed(
-                f"teardown of environment {self.params.environment} was not confirmed: nothing was deleted",
-                hint=f"run `aksegress teardown --env {self.params.environment} --yes`, or set confirm_teardown: {self.params.environment} in the params file")
+            raise TeardownNotConfirmed(self.params.environment)
         self._step.last_apply = apply_plan(plan, self.runbook.clients)
         return self._step.last_apply
 

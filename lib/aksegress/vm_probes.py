@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aksegress.connect import to_arm
+from aksegress.arm_json import to_arm
 
 PROBES = {
     "name resolves": "nslookup {host}",

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = REPO / "outputs" / "test-artifacts"
+ARTIFACTS = Path(os.environ.get("AKSEGRESS_TEST_ARTEFACTS") or Path(tempfile.gettempdir()) / "aksegress-test-artefacts")
+"""Screenshots a person may want to look at after the run: outside the checkout, kept across runs."""
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run"]
 
@@ -41,15 +43,6 @@ def page(browser):
     opened = context.new_page()
     yield opened
     context.close()
-
-
-@pytest.fixture
-def project(tmp_path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "params").symlink_to(REPO / "params")
-    (root / "notebooks").symlink_to(REPO / "notebooks")
-    return root
 
 
 def free_port() -> int:

@@ -1,4 +1,4 @@
-"""Name resolution (network-semantics.md section 3)."""
+"""Name resolution (docs/network-behaviour.md#3-private-dns)."""
 
 import ipaddress
 

@@ -1,4 +1,4 @@
-"""AKS egress readiness of a cluster subnet (aks-egress.md section 1a, private cluster rows)."""
+"""AKS egress readiness of a cluster subnet (docs/private-aks-egress.md#1-required-egress, private cluster rows)."""
 
 from aksegress.netmodel import egress_readiness
 from tests.netmodel.estate import article, subnet_props

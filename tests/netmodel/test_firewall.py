@@ -1,4 +1,4 @@
-"""Azure Firewall policy evaluation (network-semantics.md section 2)."""
+"""Azure Firewall policy evaluation (docs/network-behaviour.md#4-azure-firewall)."""
 
 from aksegress.netmodel import Flow, decide
 from aksegress.netmodel.addresses import synthetic_public_ip

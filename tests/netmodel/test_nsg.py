@@ -1,4 +1,4 @@
-"""NSG evaluation (network-semantics.md section 5)."""
+"""NSG evaluation (docs/network-behaviour.md#5-network-security-groups)."""
 
 from aksegress.netmodel.nsg import evaluate_nsg, virtual_network_tag
 from tests.netmodel.estate import SUBS, article, nsg, subnet_props

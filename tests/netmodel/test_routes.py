@@ -1,4 +1,4 @@
-"""Effective routes and next hop (network-semantics.md section 1)."""
+"""Effective routes and next hop (docs/network-behaviour.md#1-routing)."""
 
 from aksegress.netmodel import effective_routes, effective_routes_table, next_hop
 from tests.netmodel.estate import FW_IP, SUBS, Estate, article, route_table, subnet_props, vnet

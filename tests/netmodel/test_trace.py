@@ -1,4 +1,4 @@
-"""Failure dispositions of one traced flow, each with its fix (network-semantics.md section 6)."""
+"""Failure dispositions of one traced flow, each with its fix (docs/network-behaviour.md#6-the-decision-procedure)."""
 
 import json
 

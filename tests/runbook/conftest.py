@@ -1,4 +1,4 @@
-"""A throw-away project root (the repo's params and notebooks, its own outputs) and an emulator for it."""
+"""The CLI run as a user would, always in a throw-away project root, and one clean world shared by the slow tests."""
 
 from __future__ import annotations
 
@@ -12,28 +12,30 @@ import pytest
 
 from aksegress.emulator import start_emulator
 from aksegress.params import load_params
+from tests.conftest import make_project
 
 REPO = Path(__file__).resolve().parents[2]
 AKSEGRESS = str(Path(sys.executable).with_name("aksegress"))
 
 
-@pytest.fixture
-def project(tmp_path) -> Path:
-    """A project root whose outputs/ is private to the test."""
-    (tmp_path / "params").symlink_to(REPO / "params")
-    (tmp_path / "notebooks").symlink_to(REPO / "notebooks")
-    return tmp_path
+def world_project(folder: Path) -> Path:
+    """The project root of the world kept in ``folder`` (made on first use), so every run on that world shares its local files."""
+    root = Path(folder) / "project"
+    return root if root.is_dir() else make_project(root)
 
 
 def aksegress(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run the CLI as a user would, in ``cwd``, without any emulator named by the environment."""
+    """Run the CLI as a user would, in ``cwd`` (a project root of the test's own), without any emulator named by the environment."""
+    if Path(cwd).resolve() == REPO:
+        pytest.fail("run the CLI in a throw-away project root (the `project` fixture), never in the checkout")
     env = {k: v for k, v in os.environ.items() if k not in ("AKSEGRESS_CONNECTION", "AKSEGRESS_ROOT")}
     return subprocess.run([AKSEGRESS, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
 
 def run_all(connection_file: Path, output: Path, *extra: str) -> subprocess.CompletedProcess:
-    """`aksegress run` of the whole runbook for params/local.yaml against the emulator named."""
-    return aksegress("run", "--params", "params/local.yaml", "--connection-file", str(connection_file), "--output", str(output), *extra, cwd=REPO)
+    """`aksegress run` of the whole runbook for params/local.yaml against the emulator named, in its world's project root."""
+    return aksegress("run", "--params", "params/local.yaml", "--connection-file", str(connection_file), "--output", str(output), *extra,
+                     cwd=world_project(Path(connection_file).parent))
 
 
 def fingerprint(connection_file: Path) -> list[tuple[str, str]]:
@@ -59,6 +61,6 @@ def clean_world(tmp_path_factory):
         first = run_all(folder / "arm.json", folder / "run1")
         writes_after_first = emulator.counters()["writes"]
         second = run_all(folder / "arm.json", folder / "run2")
-        yield {"folder": folder, "first": first, "second": second, "emulator": emulator, "connection": folder / "arm.json",
+        yield {"folder": folder, "project": world_project(folder), "first": first, "second": second, "emulator": emulator, "connection": folder / "arm.json",
                "writes_after_first": writes_after_first, "writes_after_second": emulator.counters()["writes"],
                "fingerprint": fingerprint(folder / "arm.json")}

@@ -17,22 +17,22 @@ def _broken_params(tmp_path: Path) -> Path:
     return path
 
 
-def test_validate_prints_a_summary_and_exits_0_for_a_valid_file():
-    done = aksegress("validate", "--params", str(REPO / "params" / "local.yaml"), cwd=REPO)
+def test_validate_prints_a_summary_and_exits_0_for_a_valid_file(project):
+    done = aksegress("validate", "--params", str(REPO / "params" / "local.yaml"), cwd=project)
     assert done.returncode == 0
     assert "spoke2" in done.stdout and "access" in done.stdout
 
 
-def test_validate_prints_every_problem_with_its_field_and_exits_1(tmp_path):
-    done = aksegress("validate", "--params", str(_broken_params(tmp_path)), cwd=REPO)
+def test_validate_prints_every_problem_with_its_field_and_exits_1(tmp_path, project):
+    done = aksegress("validate", "--params", str(_broken_params(tmp_path)), cwd=project)
     assert done.returncode == 1
     for field in ("tenant_id", "spokes.spoke1.subnets.aks", "hub.subnets.AzureFirewallSubnet"):
         assert field in done.stderr
 
 
-def test_run_with_bad_params_sends_no_request_to_the_emulator(tmp_path, emulator):
+def test_run_with_bad_params_sends_no_request_to_the_emulator(tmp_path, emulator, project):
     done = aksegress("run", "--params", str(_broken_params(tmp_path)), "--connection-file", str(tmp_path / "arm.json"),
-                     "--output", str(tmp_path / "run"), cwd=REPO)
+                     "--output", str(tmp_path / "run"), cwd=project)
     assert done.returncode == 1
     assert "tenant_id" in done.stderr
     counts = emulator.counters()
@@ -40,12 +40,12 @@ def test_run_with_bad_params_sends_no_request_to_the_emulator(tmp_path, emulator
     assert not (tmp_path / "run").exists()
 
 
-def test_an_unknown_step_name_lists_the_steps():
-    done = aksegress("run", "--env", "local", "--from", "42", "--plan", cwd=REPO)
+def test_an_unknown_step_name_lists_the_steps(project):
+    done = aksegress("run", "--env", "local", "--from", "42", "--plan", cwd=project)
     assert done.returncode == 1
     assert "01-hub-and-spokes" in done.stderr
 
 
-def test_an_unknown_step_is_a_short_error_not_a_traceback():
-    done = aksegress("run", "--env", "local", "--from", "42", "--plan", cwd=REPO)
+def test_an_unknown_step_is_a_short_error_not_a_traceback(project):
+    done = aksegress("run", "--env", "local", "--from", "42", "--plan", cwd=project)
     assert "Traceback" not in done.stderr

@@ -4,7 +4,7 @@
 
 import yaml
 
-from aksegress.desired.cross_vnet_access import access_rule, link_targets, zone_links
+from aksegress.desired.cross_vnet_access import access_rule, cross_vnet_access, link_targets, zone_links
 from aksegress.desired.firewall import firewall
 from aksegress.desired.firewall_rules import egress_rules
 from aksegress.desired.hub_and_spokes import networks
@@ -36,9 +36,6 @@ class FakeFacts:
                             f"principal-{key}", f"c-{key}-abcd1234.guid.privatelink.eastus2.azmk8s.io", f"MC_rg-{key}",
                             f"/subscriptions/x/resourceGroups/MC_rg-{key}/providers/Microsoft.Network/privateDnsZones/guid.privatelink.eastus2.azmk8s.io",
                             "10.1.0.5")
-
-    def ssh_public_key(self):
-        return "ssh-rsa AAAA test"
 
 
 def _by_type(desired, arm_type):
@@ -152,3 +149,10 @@ def test_application_mode_allows_the_private_fqdn_and_network_mode_the_api_ip():
     assert access_rule(params, FakeFacts(), rule)["targetFqdns"] == ["c-spoke1-abcd1234.guid.privatelink.eastus2.azmk8s.io"]
     net = access_rule(params_with(api_access_rule="network"), FakeFacts(), rule)
     assert net["destinationAddresses"] == ["10.1.0.5/32"] and net["destinationPorts"] == ["443"]
+
+
+def test_the_test_vms_get_the_ssh_key_kept_under_the_project_roots_outputs(project):
+    vms = [d for d in cross_vnet_access(params_with(), FakeFacts()) if d.kind.arm_type == "Microsoft.Compute/virtualMachines"]
+    kept = (project / "outputs" / "local" / "ssh" / "id_rsa.pub").read_text().strip()
+    keys = {d.create_only["properties"]["osProfile"]["linuxConfiguration"]["ssh"]["publicKeys"][0]["keyData"] for d in vms}
+    assert vms and keys == {kept}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.runbook.conftest import REPO
+from aksegress.layout import kube_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -58,7 +58,7 @@ def test_no_executed_notebook_carries_a_token_key_or_kubeconfig_secret(converged
 
     connection = Connection.read(converged["folder"] / "arm.json")
     kube_tokens = []
-    for config in (REPO / "outputs" / "local" / "kube").glob("*.yaml"):
+    for config in kube_dir("local", converged["project"]).glob("*.yaml"):
         for user in yaml.safe_load(config.read_text()).get("users", []):
             kube_tokens += [v for k, v in (user.get("user") or {}).items() if isinstance(v, str) and len(v) > 16]
     secrets = [connection.token, connection.client_secret, *kube_tokens]
@@ -73,7 +73,7 @@ def test_no_executed_notebook_carries_a_token_key_or_kubeconfig_secret(converged
 def _doctor(converged, *args):
     from tests.runbook.conftest import aksegress
 
-    return aksegress("doctor", "--params", "params/local.yaml", "--connection-file", str(converged["connection"]), *args, cwd=REPO)
+    return aksegress("doctor", "--params", "params/local.yaml", "--connection-file", str(converged["connection"]), *args, cwd=converged["project"])
 
 
 def test_doctor_on_the_live_environment_says_the_granted_flow_is_delivered(converged):

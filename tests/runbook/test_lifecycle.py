@@ -7,7 +7,7 @@ import pytest
 from aksegress.connect import Clients
 from aksegress.emulator import Connection, start_emulator
 from aksegress.params import load_params
-from tests.runbook.conftest import REPO, aksegress, run_all
+from tests.runbook.conftest import REPO, aksegress, run_all, world_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -63,7 +63,7 @@ def torn_world(tmp_path):
 
 def _teardown(folder, name, *flags):
     return aksegress("teardown", "--params", "params/local.yaml", "--connection-file", str(folder / "arm.json"),
-                     "--output", str(folder / name), *flags, cwd=REPO)
+                     "--output", str(folder / name), *flags, cwd=world_project(folder))
 
 
 def _all_resources(folder, params) -> list[str]:

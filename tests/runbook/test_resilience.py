@@ -12,7 +12,7 @@ import pytest
 from aksegress.emulator import start_emulator
 from aksegress.params import load_params
 from tests.emulator.conftest import raw_request
-from tests.runbook.conftest import AKSEGRESS, REPO, fingerprint, run_all
+from tests.runbook.conftest import AKSEGRESS, REPO, fingerprint, run_all, world_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -47,7 +47,7 @@ def test_with_a_tenth_of_requests_faulted_the_run_converges_to_the_clean_state(f
 def _start_run(folder: Path, name: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("AKSEGRESS_CONNECTION", "AKSEGRESS_ROOT")}
     return subprocess.Popen([AKSEGRESS, "run", "--params", "params/local.yaml", "--connection-file", str(folder / "arm.json"),
-                             "--output", str(folder / name)], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                             "--output", str(folder / name)], cwd=world_project(folder), env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
 
 

@@ -32,13 +32,13 @@ def test_a_first_run_passes_steps_00_and_01_with_every_peering_connected(project
     assert (_only_run(project) / "01-hub-and-spokes.ipynb").exists()
 
 
-def test_a_second_run_plans_no_change_and_the_emulator_counts_no_write(emulator, tmp_path):
+def test_a_second_run_plans_no_change_and_the_emulator_counts_no_write(emulator, tmp_path, project):
     first = aksegress("run", "--params", "params/local.yaml", "--to", "01", "--connection-file", str(tmp_path / "arm.json"),
-                      "--output", str(tmp_path / "run1"), cwd=Path(__file__).resolve().parents[2])
+                      "--output", str(tmp_path / "run1"), cwd=project)
     assert first.returncode == 0, first.stdout + first.stderr
     before = emulator.counters()
     second = aksegress("run", "--params", "params/local.yaml", "--to", "01", "--connection-file", str(tmp_path / "arm.json"),
-                       "--output", str(tmp_path / "run2"), cwd=Path(__file__).resolve().parents[2])
+                       "--output", str(tmp_path / "run2"), cwd=project)
     assert second.returncode == 0, second.stdout + second.stderr
     after = emulator.counters()
     assert after["writes"] == before["writes"]
@@ -47,21 +47,21 @@ def test_a_second_run_plans_no_change_and_the_emulator_counts_no_write(emulator,
     assert record["arm"]["writes"] == 0 and record["arm"]["reads"] > 0
 
 
-def test_plan_only_writes_nothing_and_exits_2_when_there_is_drift(emulator, tmp_path):
+def test_plan_only_writes_nothing_and_exits_2_when_there_is_drift(emulator, tmp_path, project):
     done = aksegress("run", "--params", "params/local.yaml", "--to", "01", "--plan", "--connection-file", str(tmp_path / "arm.json"),
-                     "--output", str(tmp_path / "plan"), cwd=Path(__file__).resolve().parents[2])
+                     "--output", str(tmp_path / "plan"), cwd=project)
     assert done.returncode == 2, done.stdout + done.stderr
     assert emulator.counters()["writes"] == 0
     assert _record(tmp_path / "plan")["steps"][0]["changes"]["planned"] == 4
 
 
-def test_a_failing_step_stops_the_run_and_names_the_notebook_and_cell(emulator, tmp_path):
+def test_a_failing_step_stops_the_run_and_names_the_notebook_and_cell(emulator, tmp_path, project):
     from tests.emulator.conftest import raw_request
 
     fault = {"method": "PUT", "type": "Microsoft.Network/virtualNetworks", "code": "InternalServerError", "message": "Injected.", "times": 50}
     assert raw_request(emulator.connection, "POST", "/_emulator/faults", body=fault).status == 204
     done = aksegress("run", "--params", "params/local.yaml", "--connection-file", str(tmp_path / "arm.json"),
-                     "--output", str(tmp_path / "failed"), cwd=Path(__file__).resolve().parents[2])
+                     "--output", str(tmp_path / "failed"), cwd=project)
     assert done.returncode == 1
     assert "FAILED in 01-hub-and-spokes.ipynb, cell [" in done.stdout
     assert "InternalServerError" in done.stdout

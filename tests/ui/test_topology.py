@@ -3,7 +3,7 @@
 import xml.etree.ElementTree as ET
 
 from aksegress.params import load_params
-from aksegress.ui.topology import DELIVERED_COLOUR, DENIED_COLOUR, access_pairs, draw_topology
+from aksegress.ui.topology import DELIVERED_COLOUR, DENIED_COLOUR, NEUTRAL_COLOUR, access_pairs, draw_intent, draw_topology
 from tests.netmodel.estate import article
 from tests.ui.estates import LOCAL_PARAMS, local_estate
 
@@ -11,8 +11,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _picture(estate):
-    snap = estate.snapshot()
-    return draw_topology(snap, access_pairs(load_params(LOCAL_PARAMS), snap))
+    return draw_intent(load_params(LOCAL_PARAMS), estate.snapshot())
 
 
 def _elements(picture, kind):
@@ -20,8 +19,8 @@ def _elements(picture, kind):
     return [e for e in root.iter() if e.get("data-kind") == kind]
 
 
-def _access_path(picture, source, target):
-    found = [e for e in _elements(picture, "access-path") if (e.get("data-source"), e.get("data-target")) == (source, target)]
+def _access_path(picture, source, target, kind="access-path"):
+    found = [e for e in _elements(picture, kind) if (e.get("data-source"), e.get("data-target")) == (source, target)]
     assert len(found) == 1
     return found[0]
 
@@ -74,6 +73,33 @@ def test_a_peering_not_connected_on_both_sides_is_drawn_dashed_in_orange():
 def test_a_pair_naming_something_absent_is_listed_as_skipped_not_drawn():
     picture = draw_topology(article().snapshot(), [("vm-spoke2", "cluster:nosuchcluster")])
     assert picture.paths == [] and "nosuchcluster" in picture.skipped[0]
+
+
+def test_every_vm_to_cluster_pair_of_the_local_estate_is_labelled_with_its_verdict_against_intent():
+    labels = {(e.get("data-source"), e.get("data-target")): e.get("data-label") for e in _elements(_picture(local_estate()), "access-path-label")}
+    assert len(labels) == 9
+    assert sorted(labels.values()) == ["delivered, as intended"] * 4 + ["denied, as intended"] * 5
+
+
+def test_an_intended_denial_is_a_neutral_label_with_no_fix_and_no_path_drawn():
+    picture = _picture(local_estate())
+    label = _access_path(picture, "vm-spoke3", "cluster:privateaksspoke1", "access-path-label")
+    assert (label.get("data-label"), label.get("fill")) == ("denied, as intended", NEUTRAL_COLOUR)
+    assert "fix" not in label.text
+    assert not [e for e in _elements(picture, "access-path") if e.get("data-source") == "vm-spoke3"]
+
+
+def test_without_params_a_denied_flow_is_red_and_its_intent_unknown():
+    picture = draw_topology(article().snapshot(), [("vm-spoke3", "cluster:privateaksspoke1")])
+    label = _access_path(picture, "vm-spoke3", "cluster:privateaksspoke1", "access-path-label")
+    assert (label.get("data-label"), label.get("data-intended"), label.get("fill")) == ("denied, intent unknown", "unknown", DENIED_COLOUR)
+    assert "fix: link zone" in label.text
+
+
+def test_the_picture_grows_so_that_every_label_fits_inside_it():
+    root = ET.fromstring(_picture(local_estate()).svg)
+    labels = [e for e in root.iter() if e.get("data-kind") == "access-path-label"]
+    assert max(float(e.get("y")) for e in labels) < float(root.get("height"))
 
 
 def test_before_the_test_vms_exist_access_starts_from_the_source_spokes_vnet():

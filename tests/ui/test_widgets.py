@@ -2,17 +2,20 @@
 
 import pytest
 
+from aksegress.errors import ParamsError
 from aksegress.netmodel.verdicts import DELIVERED
+from aksegress.notebook import review_plan
+from aksegress.runbook import Runbook
 from aksegress.ui.progress import Progress
 from aksegress.ui.widgets import ConnectivityCheck, EnvironmentChooser, PlanReview, is_interactive
 from tests.netmodel.estate import article
 from tests.netmodel.test_article import _link_hub
-from tests.ui.estates import LOCAL_PARAMS
+from tests.ui.estates import LOCAL_PARAMS, local_estate
 
 
-def _reviewed(runbook, *, interactive, auto_apply=True):
-    step = runbook.step("00")
-    return step, PlanReview(step, step.plan(), auto_apply=auto_apply, interactive=interactive)
+def _reviewed(runbook, *, interactive, auto_apply=True, key="00"):
+    step = runbook.step(key, interactive=interactive, auto_apply=auto_apply)
+    return step, review_plan(step, step.plan())
 
 
 def _pending(runbook) -> int:
@@ -77,11 +80,61 @@ def test_a_plan_with_no_changes_asks_nothing_even_in_lab(runbook):
     assert step.last_apply.applied == []
 
 
+def test_the_plan_widget_decides_from_the_parameters_but_writes_nothing_itself(runbook):
+    step = runbook.step("00", auto_apply=True)
+    applied = []
+    review = PlanReview(step.plan(), step_key=step.spec.key, interactive=False, auto_apply=True, plan_only=False,
+                        on_apply=applied.append, on_choice=step.choices.append)
+    assert review.decision() == "apply"
+    assert applied == [] and step.choices == [] and _pending(runbook) == 4
+
+
+def test_in_lab_the_plan_widget_leaves_the_decision_to_a_person(runbook):
+    step = runbook.step("00", interactive=True)
+    review = PlanReview(step.plan(), step_key=step.spec.key, interactive=True, auto_apply=True, plan_only=False,
+                        on_apply=pytest.fail, on_choice=step.choices.append)
+    assert review.decision() is None and "Nothing is written until you press Apply" in review.status.value
+
+
+def test_the_steps_choices_go_into_its_record(runbook):
+    step, review = _reviewed(runbook, interactive=False)
+    assert step.record(step.verify())["choices"] == [review.choice]
+
+
+def test_a_run_by_aksegress_run_makes_the_step_headless_whatever_the_interactive_argument_says(runbook):
+    assert runbook.step("00", interactive=True, run_dir="/outputs/local/run").interactive is False
+
+
+def test_binding_a_step_to_another_runbook_starts_its_plan_over_and_keeps_its_choices(runbook, emulator, tmp_path):
+    step, review = _reviewed(runbook, interactive=False)
+    other = Runbook.open(params_file=str(LOCAL_PARAMS), connection_file=str(tmp_path / "arm.json"))
+    step.bind(other)
+    assert step.runbook is other and step.last_plan is None and step.last_apply is None
+    assert step.choices == [review.choice]
+
+
 def test_the_environment_chooser_offers_every_params_file_and_defaults_to_the_parameter():
     chooser = EnvironmentChooser("local", LOCAL_PARAMS.parents[1], interactive=True)
     assert {"local", "azure.example"} <= set(chooser.dropdown.options) and chooser.value == "local"
     chooser.dropdown.value = "azure.example"
     assert chooser.value == "azure.example"
+
+
+def test_in_lab_picking_another_environment_calls_back_and_says_to_run_the_cells_below_again():
+    picked = []
+    chooser = EnvironmentChooser("local", LOCAL_PARAMS.parents[1], interactive=True,
+                                 on_choose=lambda name: picked.append(name) or f"now on {name}")
+    chooser.dropdown.value = "azure.example"
+    assert picked == ["azure.example"] and chooser.note.value == "now on azure.example: run the cells below again."
+
+
+def test_in_lab_an_environment_that_cannot_be_opened_says_so_in_the_chooser():
+    def refuse(name):
+        raise ParamsError(f"params/{name}.yaml", [("tenant_id", "required key is missing")])
+
+    chooser = EnvironmentChooser("local", LOCAL_PARAMS.parents[1], interactive=True, on_choose=refuse)
+    chooser.dropdown.value = "azure.example"
+    assert "cannot be opened" in chooser.note.value
 
 
 def test_headless_the_environment_chooser_records_the_parameters_environment():
@@ -126,6 +179,16 @@ def test_in_lab_progress_rewrites_one_line_in_place():
     assert "waiting for peerings" in line.value and "vnet-hub" not in line.value
 
 
+def test_with_intent_the_connectivity_check_labels_an_intended_denial_and_offers_no_fix():
+    from aksegress.intent import intended_flows
+    from aksegress.params import load_params
+
+    check = ConnectivityCheck(local_estate().snapshot(), "vm-spoke3", "cluster:privateaksspoke1", interactive=False,
+                              intent=intended_flows(load_params(LOCAL_PARAMS)))
+    verdict = check.parts()[0].data
+    assert "denied, as intended" in verdict and "Fix" not in verdict and check.result.fix is not None
+
+
 def test_headless_with_no_access_entry_and_no_parameters_nothing_is_traced(delivered_estate):
     check = ConnectivityCheck(delivered_estate, "", "", interactive=False)
     assert check.result is None and check.choice is None
@@ -137,7 +200,6 @@ def test_an_apply_that_azure_refuses_shows_the_explanation_in_the_widget(runbook
     _reviewed(runbook, interactive=False)
     fault = {"method": "PUT", "type": "Microsoft.Network/virtualNetworks", "code": "InternalServerError", "message": "Injected.", "times": 50}
     assert raw_request(emulator.connection, "POST", "/_emulator/faults", body=fault).status == 204
-    step = runbook.step("01")
-    review = PlanReview(step, step.plan(), auto_apply=True, interactive=True)
+    step, review = _reviewed(runbook, interactive=True, key="01")
     review.apply_button.click()
     assert review.choice is None and "Stopped" in review.status.value

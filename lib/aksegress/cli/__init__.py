@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 
 from aksegress.errors import AksegressError
+from aksegress.layout import params_path_for, project_root
 
 
 def _params_file(args, root: Path) -> Path:
-    from aksegress.params import params_path_for
-
     if getattr(args, "params", None):
         return Path(args.params)
     return params_path_for(args.env or "local", root)
@@ -19,7 +18,6 @@ def _params_file(args, root: Path) -> Path:
 
 def cmd_validate(args) -> int:
     from aksegress.params import load_params, summary
-    from aksegress.runbook import project_root
 
     params = load_params(_params_file(args, project_root()))
     print(summary(params))
@@ -27,7 +25,6 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from aksegress.runbook import project_root
     from aksegress.runner import run
 
     root = project_root()
@@ -39,7 +36,6 @@ def cmd_run(args) -> int:
 
 
 def cmd_teardown(args) -> int:
-    from aksegress.runbook import project_root
     from aksegress.runner import run
     from aksegress.steps import teardown_spec
 

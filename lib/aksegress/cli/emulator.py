@@ -7,23 +7,70 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from aksegress.emulator.engine import PROFILES
+from aksegress.naming import check_guid
+
+
+def _port(text: str) -> int:
+    port = _whole(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a TCP port; use 1-65535, or 0 for a free one")
+    return port
+
+
+def _page_size(text: str) -> int:
+    size = _whole(text)
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"{size} items per page would never end a list; use 1 or more (default 100)")
+    return size
+
+
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share of requests; use a number from 0 to 1, e.g. 0.1")
+    return rate
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _guid(text: str) -> str:
+    try:
+        return check_guid(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _file(text: str) -> str:
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a directory; give a file path, e.g. {path / 'emulator.json'}")
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aksegress emulator serve",
                                      description="Serve the offline ARM emulator over HTTPS on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default)")
-    parser.add_argument("--state", default="aksegress-emulator.sqlite", help="SQLite state file (created if missing)")
-    parser.add_argument("--connection-file", help="write the connection JSON here (mode 0600)")
-    parser.add_argument("--tenant", help="tenant GUID (default: the state file's, or a new one)")
-    parser.add_argument("--subscription", action="append", default=[], help="subscription GUID; repeat for several")
+    parser.add_argument("--port", type=_port, default=0, help="TCP port; 0 picks a free one (default)")
+    parser.add_argument("--state", type=_file, default="aksegress-emulator.sqlite", help="SQLite state file (created if missing)")
+    parser.add_argument("--connection-file", type=_file, help="write the connection JSON here (mode 0600)")
+    parser.add_argument("--tenant", type=_guid, help="tenant GUID (default: the state file's, or a new one)")
+    parser.add_argument("--subscription", type=_guid, action="append", default=[], help="subscription GUID; repeat for several")
     parser.add_argument("--latency-profile", default="fast", choices=sorted(PROFILES), help="how long async operations take")
-    parser.add_argument("--page-size", type=int, default=100, help="items per list page before nextLink")
-    parser.add_argument("--chaos", type=float, default=0.0, metavar="RATE",
+    parser.add_argument("--page-size", type=_page_size, default=100, help="items per list page before nextLink")
+    parser.add_argument("--chaos", type=_rate, default=0.0, metavar="RATE",
                         help="fault this share of ARM requests (0-1): throttling, 5xx, dropped connections, failed operations, conflicts")
-    parser.add_argument("--chaos-seed", type=int, default=None, help="seed for the chaos choices (repeatable runs)")
+    parser.add_argument("--chaos-seed", type=_whole, default=None, help="seed for the chaos choices (repeatable runs)")
     return parser
 
 

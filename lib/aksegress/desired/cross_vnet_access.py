@@ -12,6 +12,8 @@ from __future__ import annotations
 from aksegress import arm_ids
 from aksegress.desired.common import NETWORK, subnet_id, tags_for, vnet_id
 from aksegress.desired.firewall import firewall_id, policy_id
+from aksegress.layout import ssh_dir
+from aksegress.local_keys import ssh_public_key
 from aksegress.plan import Desired
 
 ACCESS_GROUP = "spoke-access"
@@ -106,4 +108,5 @@ def access_rules(params, facts) -> list[Desired]:
 
 
 def cross_vnet_access(params, facts) -> list[Desired]:
-    return test_vms(params, facts.ssh_public_key()) + zone_links(params, facts) + access_rules(params, facts)
+    """Step 08's resources; the test VMs get the environment's SSH key, made on this machine the first time."""
+    return test_vms(params, ssh_public_key(ssh_dir(params.environment))) + zone_links(params, facts) + access_rules(params, facts)

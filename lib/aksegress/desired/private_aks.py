@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from aksegress import arm_ids
 from aksegress.desired.common import subnet_id, tags_for
 from aksegress.desired.route_tables import route_table_id
-from aksegress.facts import cluster_id
 from aksegress.plan import Desired
+
+
+def cluster_id(spoke) -> str:
+    """The ARM id of the private cluster a spoke asks for."""
+    return arm_ids.resource_id(spoke.subscription_id, spoke.resource_group, "Microsoft.ContainerService", "managedClusters", spoke.cluster.name)
 
 
 def cluster_body(params, spoke) -> dict:

@@ -6,7 +6,8 @@ Either way you get a `Connection` (endpoint, CA certificate, static token, tenan
 which `aksegress.connect.Clients` turns into SDK clients.
 
 Layers, one way (modelled on moto):
-  server.py   HTTP only: Werkzeug app, bearer auth, api-version check, routing, counters, TLS server thread.
+  server.py   HTTP only: WSGI app, bearer auth, ARM's refusals (request_checks.py), routing, counters;
+              wsgi_server.py serves it over HTTPS with cheroot (keep-alive, handshakes off the accept loop).
   identity.py token endpoint, OpenID configuration, cloud metadata; checks bearer tokens.
   arm.py      generic ARM semantics with no HTTP: `Arm` engine, `ResourceHandler` base class, `ArmError`.
   store.py    SQLite (WAL, commit per write): resources, subscriptions, operations, references, settings.
@@ -25,14 +26,12 @@ the user under `properties.backReferenceProperty` and the network rules refuse t
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from aksegress.connection import Connection
 from aksegress.emulator.engine import PROFILES, Arm
 from aksegress.emulator.identity import TokenService
 from aksegress.emulator.providers import load_handlers
@@ -44,38 +43,6 @@ from aksegress.errors import EmulatorError
 __all__ = ["Connection", "Emulator", "start_emulator"]
 
 _STATIC_TOKEN_LIFETIME = 10 * 365 * 24 * 3600
-
-
-@dataclass
-class Connection:
-    """How to reach one running emulator; also the JSON connection file."""
-
-    endpoint: str
-    ca_cert: str
-    token: str
-    tenant_id: str
-    client_id: str
-    client_secret: str
-    subscriptions: list[str] = field(default_factory=list)
-
-    def write(self, path: str | Path) -> Path:
-        """Write the connection file, readable by the owner only (it holds credentials)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(asdict(self), handle, indent=2)
-        return path
-
-    @classmethod
-    def read(cls, path: str | Path) -> "Connection":
-        try:
-            data = json.loads(Path(path).read_text())
-            return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
-        except (OSError, ValueError, TypeError) as error:
-            raise EmulatorError(f"cannot read emulator connection file {path}: {error}",
-                                hint="start the emulator with `aksegress emulator serve --connection-file FILE`") from error
 
 
 class Emulator:
@@ -90,6 +57,10 @@ class Emulator:
 
     def counters(self) -> dict:
         return self.app.counters.snapshot()
+
+    def connections_accepted(self) -> int:
+        """TCP connections the server has accepted since it started (keep-alive reuses them)."""
+        return self._server.connections_accepted if self._server else 0
 
     def stop(self) -> None:
         if self._server is None:
@@ -147,6 +118,9 @@ def start_emulator(state_path: str | Path, tenant_id: str | None = None, subscri
     try:
         ssl_context, ca_path = server_context(state_path)
         server, thread = serve_in_thread(app, ssl_context, port)
+    except EmulatorError:
+        store.close()
+        raise
     except OSError as error:
         store.close()
         raise EmulatorError(f"cannot serve the emulator on 127.0.0.1:{port}: {error}",
@@ -155,6 +129,12 @@ def start_emulator(state_path: str | Path, tenant_id: str | None = None, subscri
                             token=tokens.mint(lifetime=_STATIC_TOKEN_LIFETIME), tenant_id=tenant_id,
                             client_id=tokens.client_id, client_secret=tokens.client_secret,
                             subscriptions=[s for s, _, _ in store.subscriptions()])
+    emulator = Emulator(app, store, server, thread, connection)
     if connection_file:
-        connection.write(connection_file)
-    return Emulator(app, store, server, thread, connection)
+        try:
+            connection.write(connection_file)
+        except OSError as error:
+            emulator.stop()
+            raise EmulatorError(f"cannot write the connection file {connection_file}: {error}",
+                                hint="give --connection-file a file path in a writable directory") from error
+    return emulator

@@ -11,115 +11,15 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from aksegress.emulator.errors import ArmError
+from aksegress.emulator.handler import PROFILES, ArmRequest, ArmResponse, LatencyProfile, ResourceHandler
 from aksegress.emulator.ids import Target, parse_path
 from aksegress.emulator.store import Operation, Record, Store
 
 __all__ = ["Arm", "ArmError", "ArmRequest", "ArmResponse", "LatencyProfile", "PROFILES", "ResourceHandler", "Target",
            "parse_path"]
-
-
-@dataclass
-class ArmRequest:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]  # lower-cased names
-    body: bytes
-    base_url: str  # scheme://host:port, no trailing slash
-
-    def json(self) -> dict:
-        try:
-            value = json.loads(self.body or b"{}")
-        except ValueError:
-            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.") from None
-        if not isinstance(value, dict):
-            raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
-        return value
-
-
-@dataclass
-class ArmResponse:
-    status: int
-    body: dict | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class LatencyProfile:
-    """How long async operations run: done after `polls` polls or `seconds`, whichever comes first.
-
-    `retry_after` goes on poll responses (azure-core accepts fractions). Generated SDKs parse the initial
-    response's Retry-After as an int, so that one is `initial_retry_after`, a whole number or absent.
-    """
-
-    name: str
-    polls: int
-    seconds: float
-    retry_after: str
-    initial_retry_after: str | None
-
-
-PROFILES = {
-    "fast": LatencyProfile("fast", polls=1, seconds=0.0, retry_after="0.01", initial_retry_after=None),
-    "azure-like": LatencyProfile("azure-like", polls=3, seconds=6.0, retry_after="2", initial_retry_after="2"),
-}
-
-
-class ResourceHandler:
-    """Behaviour of one resource type. Subclass, set `type`, override the hooks you need, register it.
-
-    Hooks receive the `Arm` engine (store access and helpers) and raise `ArmError` to refuse.
-    """
-
-    type: str = ""                 # canonical full type, e.g. "Microsoft.Network/virtualNetworks/subnets"
-    long_running: bool = False     # PUT/DELETE answer 201/202 with an async operation to poll
-    slowness: int = 1              # operations last this many times the profile's polls and seconds (not in "fast")
-    requires_location: bool = False
-    etag_format: str | None = 'W/"{}"'  # None: the type has no etag
-    tenant_level: bool = False     # also addressable without a subscription, as /providers/{namespace}/...
-    read_only: tuple[str, ...] = ()  # properties ARM computes; whatever a client sends for them is dropped
-
-    def validate(self, arm: "Arm", body: dict, existing: Record | None) -> dict:
-        """Check and normalise a PUT body (id, name, type already set); raise ArmError for a synchronous 400."""
-        return body
-
-    def write(self, arm: "Arm", record: Record, existing: Record | None) -> None:
-        """Persist an accepted PUT (children, references, side effects)."""
-        arm.save(record)
-
-    def render(self, arm: "Arm", record: Record) -> dict:
-        """The body GET returns (inline children, back-references)."""
-        return record.body
-
-    def find(self, arm: "Arm", target: Target) -> Record | None:
-        """The resource a GET names; override for resources not kept in the store (built-ins) or for own 404s."""
-        return arm.get(target.id)
-
-    def collection(self, arm: "Arm", target: Target, request: ArmRequest) -> list[Record] | None:
-        """What a collection GET lists; None means the engine's default (the parent's children of this type)."""
-        return None
-
-    def check_delete(self, arm: "Arm", record: Record) -> None:
-        """Raise ArmError if the resource may not be deleted now."""
-
-    def on_delete(self, arm: "Arm", record: Record) -> None:
-        """Side effects of a deletion (called for the resource and each descendant, deepest first)."""
-
-    def action(self, arm: "Arm", record: Record, name: str, request: ArmRequest) -> ArmResponse:
-        """POST {id}/{name}; default: ARM's answer for an unknown action."""
-        raise ArmError(404, "NotFound", f"The action '{name}' is not supported on '{record.id}'.")
-
-    def read(self, arm: "Arm", record: Record) -> ArmResponse:
-        """The whole answer to a GET; override for resources polled as results (202 while running)."""
-        return ArmResponse(200, self.render(arm, record))
-
-    def complete(self, arm: "Arm", record: Record) -> dict | None:
-        """Called when a long-running PUT's operation finishes; return {"code", "message"} to make it end Failed."""
-        return None
 
 
 class Arm:

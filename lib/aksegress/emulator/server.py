@@ -1,10 +1,17 @@
-"""The HTTP side: a Werkzeug WSGI app (auth, api-version, routing, counters) served over HTTPS on 127.0.0.1.
+"""The HTTP side: a WSGI app (auth, capped body, ARM's refusals, routing, counters) served over HTTPS on
+127.0.0.1 by `wsgi_server.HttpsServer` (cheroot, keep-alive).
+
+Every answer, malformed input included, is an ARM error body `{"error": {"code", "message"}}`. A request
+is authenticated before its body is read; a body is read once, up to 4 MiB (413 beyond), and a connection
+whose body was left unread is closed after the answer.
 
 Routes outside ARM's paths:
   GET  /metadata/endpoints                        cloud document for `az cloud register` (no auth)
   GET  /{tenant}/v2.0/.well-known/openid-configuration, POST /{tenant}/oauth2/v2.0/token (no auth)
   GET  /_emulator/health, GET /_emulator/counters, POST /_emulator/counters/reset,
   POST /_emulator/faults {"method", "type", "code", "message", "times"}   (bearer token required)
+  GET/POST /_emulator/chaos {"rate", "kinds", "seed"}, POST /_emulator/holds {"method", "type", "seconds"},
+  POST /_emulator/holds/release
 
 Counters cover authenticated ARM requests only: `reads` (GET/HEAD), `writes` (PUT/PATCH/DELETE), `actions`
 (POST: list credentials, run-command) and `polls` (async-operation status GETs, kept apart so LRO speed
@@ -14,21 +21,24 @@ settings do not skew read counts), each also split by ARM type under `by_type`.
 from __future__ import annotations
 
 import json
-import socket
+import logging
 import threading
 import uuid
 from collections import defaultdict
+from http import HTTPStatus
+from urllib.parse import parse_qsl
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wrappers import Request, Response
-
-from aksegress.emulator.chaos import Chaos
+from aksegress.emulator.chaos import KINDS, Chaos
 from aksegress.emulator.engine import Arm, ArmError, ArmRequest, ArmResponse, Target, parse_path
 from aksegress.emulator.identity import TokenService, cloud_metadata
 from aksegress.emulator.providers import resources
+from aksegress.emulator.request_checks import MAX_BODY_BYTES, check_api_version, check_media_type, check_put_body, check_tags, parse_json, too_large
+from aksegress.emulator.wsgi_server import DROP_CONNECTION, HttpsServer
 
 _SUBSCRIPTION_TYPE = "Microsoft.Resources/subscriptions"
 _GROUP_TYPE = resources.GROUP_TYPE
+_MAX_FORM_BYTES = 64 * 1024
+_log = logging.getLogger("aksegress.emulator")
 
 
 class Counters:
@@ -66,38 +76,38 @@ def _type_of(target: Target) -> str:
 
 
 class EmulatorApp:
-    """The WSGI application."""
+    """The WSGI application: authenticate, read a capped body, refuse what ARM refuses, then route."""
 
     def __init__(self, arm: Arm, tokens: TokenService):
         self.arm, self.tokens, self.counters = arm, tokens, Counters()
         self.chaos = Chaos()
 
     def __call__(self, environ, start_response):
-        request = Request(environ)
-        arm_request = ArmRequest(request.method, request.path, request.args.to_dict(),
-                                 {k.lower(): v for k, v in request.headers.items()}, request.get_data(),
-                                 request.host_url.rstrip("/"))
+        body = _Body(environ)
+        request = _request_head(environ)
         try:
-            result = self._route(arm_request, request)
+            result = self._route(request, body)
         except _DropConnection:
-            _drop(environ)
-            return Response(status=500)(environ, start_response)
+            environ[DROP_CONNECTION]()
+            return []
         except ArmError as error:
-            result = ArmResponse(error.status, error.body(), dict(error.headers))
-            if error.status == 401:
-                result.headers["WWW-Authenticate"] = (f'Bearer authorization_uri="{arm_request.base_url}/'
-                                                      f'{self.tokens.tenant_id}", error="invalid_token", '
-                                                      f'error_description="{error.message}"')
-        return self._respond(result, request.method)(environ, start_response)
+            result = self._error(error, request)
+        except Exception:  # the client gets an ARM error body, never a traceback or an HTML page
+            _log.exception("emulator failed on %s %s", request.method, request.path)
+            result = ArmResponse(500, ArmError(500, "InternalServerError", "Encountered internal server error.").body())
+        if body.pending:
+            result.headers["Connection"] = "close"
+        return _respond(result, request.method, start_response)
 
-    @staticmethod
-    def _respond(result: ArmResponse, method: str) -> Response:
-        headers = {"x-ms-request-id": str(uuid.uuid4()), **result.headers}
-        if result.body is None or method == "HEAD":
-            return Response(status=result.status, headers=headers)
-        return Response(json.dumps(result.body), status=result.status, headers=headers, mimetype="application/json")
+    def _error(self, error: ArmError, request: ArmRequest) -> ArmResponse:
+        result = ArmResponse(error.status, error.body(), dict(error.headers))
+        if error.status == 401:
+            result.headers["WWW-Authenticate"] = (f'Bearer authorization_uri="{request.base_url}/'
+                                                  f'{self.tokens.tenant_id}", error="invalid_token", '
+                                                  f'error_description="{error.message}"')
+        return result
 
-    def _route(self, request: ArmRequest, raw: Request) -> ArmResponse:
+    def _route(self, request: ArmRequest, body: "_Body") -> ArmResponse:
         segs = [s for s in request.path.split("/") if s]
         low = [s.lower() for s in segs]
         if low[:2] == ["metadata", "endpoints"]:
@@ -105,15 +115,22 @@ class EmulatorApp:
         if len(segs) == 4 and low[1:] == ["v2.0", ".well-known", "openid-configuration"]:
             return ArmResponse(200, self.tokens.openid_configuration(request.base_url, segs[0]))
         if len(segs) == 4 and low[1:] == ["oauth2", "v2.0", "token"] and request.method == "POST":
-            status, body = self.tokens.token_response(segs[0], raw.form.to_dict())
-            return ArmResponse(status, body, {"Cache-Control": "no-store"})
+            form = dict(parse_qsl(body.read(_MAX_FORM_BYTES).decode("utf-8", "replace"), keep_blank_values=True))
+            status, answer = self.tokens.token_response(segs[0], form)
+            return ArmResponse(status, answer, {"Cache-Control": "no-store"})
         self.tokens.check(request.headers.get("authorization"))
+        request.body = body.read(MAX_BODY_BYTES)
+        check_media_type(request.method, request.headers.get("content-type"), request.body)
+        value = parse_json(request.body) if request.body else None
         if low[:1] == ["_emulator"]:
-            return self._operational(request, low[1:])
+            return self._operational(request, low[1:], value)
         if "api-version" not in request.query:
             raise ArmError(400, "MissingApiVersionParameter",
                            "The api-version query parameter (?api-version=) is required for all requests.")
         target = parse_path(request.path)
+        check_api_version(request.query["api-version"], target, value.get("location") if isinstance(value, dict) else None)
+        if request.method == "PATCH" and isinstance(value, dict):
+            check_tags(value.get("tags"))
         kind = ("polls" if target.kind == "operation" else "reads" if request.method in ("GET", "HEAD")
                 else "actions" if request.method == "POST" else "writes")
         self.counters.record(kind, _type_of(target))
@@ -145,6 +162,7 @@ class EmulatorApp:
         if target.kind == "resourceGroup" and method in ("GET", "HEAD"):
             return resources.get_group(arm, target.sub, target.rg, request)
         if route == ("resourceGroup", "PUT"):
+            check_put_body(target, request.json())
             return resources.put_group(arm, target.sub, target.rg, request)
         if route == ("resourceGroup", "PATCH"):
             return resources.patch_group(arm, target.sub, target.rg, request)
@@ -161,13 +179,15 @@ class EmulatorApp:
         if target.kind == "resource" and method in ("GET", "PUT", "PATCH", "DELETE"):
             arm.check_scope(target)
             handler = arm.type_handler(target, request)
+            if method == "PUT":
+                check_put_body(target, request.json())
             if method == "GET":
                 return arm.get_resource(target)
             operation = {"PUT": arm.put_resource, "PATCH": arm.patch_resource, "DELETE": arm.delete_resource}[method]
             return operation(target, request, handler)
         raise ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method '{method}'.")
 
-    def _operational(self, request: ArmRequest, rest: list[str]) -> ArmResponse:
+    def _operational(self, request: ArmRequest, rest: list[str], value) -> ArmResponse:
         if rest == ["health"] and request.method == "GET":
             return ArmResponse(200, {"status": "ok", "tenantId": self.tokens.tenant_id,
                                      "subscriptions": [s for s, _, _ in self.arm.store.subscriptions()],
@@ -178,22 +198,21 @@ class EmulatorApp:
             self.counters.reset()
             return ArmResponse(200, self.counters.snapshot())
         if rest == ["faults"] and request.method == "POST":
-            fault = request.json()
-            self.arm.inject_fault(fault.get("method", "PUT"), fault["type"], fault.get("code", "InternalServerError"),
-                                  fault.get("message", "Injected failure."), int(fault.get("times", 1)))
+            fault = _Settings(value, "fault")
+            self.arm.inject_fault(fault.method(), fault.text("type", required=True),
+                                  fault.text("code", "InternalServerError"), fault.text("message", "Injected failure."),
+                                  fault.number("times", 1, whole=True, low=1, high=1000))
             return ArmResponse(204)
         if rest == ["chaos"] and request.method == "POST":
-            settings = request.json()
-            try:
-                self.chaos.configure(float(settings.get("rate", 0)), settings.get("kinds"), settings.get("seed"))
-            except ValueError as error:
-                raise ArmError(400, "InvalidChaosSettings", str(error)) from None
+            settings = _Settings(value, "chaos settings")
+            self.chaos.configure(settings.number("rate", 0, low=0, high=1), settings.kinds(KINDS),
+                                 settings.number("seed", None, whole=True))
             return ArmResponse(200, self.chaos.status())
         if rest == ["chaos"] and request.method == "GET":
             return ArmResponse(200, self.chaos.status())
         if rest == ["holds"] and request.method == "POST":
-            hold = request.json()
-            self.chaos.add_hold(hold.get("method", "PUT"), hold["type"], float(hold.get("seconds", 10)))
+            hold = _Settings(value, "hold")
+            self.chaos.add_hold(hold.method(), hold.text("type", required=True), hold.number("seconds", 10, low=0, high=3600))
             return ArmResponse(200, self.chaos.status())
         if rest == ["holds", "release"] and request.method == "POST":
             self.chaos.release_all()
@@ -201,35 +220,107 @@ class EmulatorApp:
         raise ArmError(404, "NotFound", f"No emulator endpoint '{request.path}'.")
 
 
+class _Settings:
+    """The JSON object posted to an /_emulator endpoint, read field by field with a 400 naming a bad field."""
+
+    def __init__(self, value, what: str):
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise ArmError(400, "InvalidRequestContent", f"The {what} must be a JSON object.")
+        self.value, self.what = value, what
+
+    def _bad(self, name: str, wanted: str) -> ArmError:
+        return ArmError(400, "InvalidRequestContent", f"The {self.what} field '{name}' must be {wanted} (got {self.value.get(name)!r}).")
+
+    def text(self, name: str, default: str | None = None, *, required: bool = False) -> str:
+        if name not in self.value and not required:
+            return default
+        found = self.value.get(name)
+        if not isinstance(found, str) or not found.strip():
+            raise self._bad(name, "a non-empty string")
+        return found
+
+    def method(self) -> str:
+        method = self.text("method", "PUT").upper()
+        if method not in ("GET", "PUT", "PATCH", "DELETE", "POST", "HEAD"):
+            raise self._bad("method", "an HTTP method (GET, PUT, PATCH, DELETE, POST or HEAD)")
+        return method
+
+    def number(self, name: str, default, *, whole: bool = False, low: float | None = None, high: float | None = None):
+        found = self.value.get(name, default)
+        if found is None and default is None:
+            return None
+        wanted = ("a whole number" if whole else "a number") + (f" from {low} to {high}" if low is not None and high is not None else "")
+        if isinstance(found, bool) or not isinstance(found, int if whole else (int, float)) or found != found:
+            raise self._bad(name, wanted)
+        if (low is not None and found < low) or (high is not None and found > high):
+            raise self._bad(name, wanted)
+        return found
+
+    def kinds(self, known: tuple[str, ...]) -> list[str] | None:
+        found = self.value.get("kinds")
+        if found is None:
+            return None
+        if not isinstance(found, list) or not all(isinstance(k, str) and k in known for k in found):
+            raise ArmError(400, "InvalidChaosSettings", f"rate must be in [0, 1] and kinds among {', '.join(known)}")
+        return found
+
+
 class _DropConnection(Exception):
     """Close the client's connection without an answer, as a reset load balancer would."""
 
 
-def _drop(environ) -> None:
-    sock = environ.get("werkzeug.socket")
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+class _Body:
+    """A request body read at most once and never past a limit; `pending` while bytes are left unread."""
+
+    def __init__(self, environ):
+        self._stream = environ["wsgi.input"]
+        length = environ.get("CONTENT_LENGTH") or ""
+        self._length = int(length) if length.isdigit() else None
+        self.pending = bool(self._length) or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+
+    def read(self, limit: int) -> bytes:
+        if not self.pending:
+            return b""
+        if self._length is not None and self._length > limit:
+            raise too_large(self._length)
+        data = self._stream.read(limit + 1)
+        if len(data) > limit:
+            raise too_large(len(data))
+        self.pending = False
+        return data
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """No request log, and no Nagle delay on answers."""
+def _request_head(environ) -> ArmRequest:
+    """Method, path, query and headers of a WSGI request; the body is read later, after authentication."""
+    headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = environ[key]
+    query: dict[str, str] = {}
+    for key, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+        query.setdefault(key, value)
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '')}"
+    path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
+    return ArmRequest(environ["REQUEST_METHOD"].upper(), path, query, headers, b"",
+                      f"{environ.get('wsgi.url_scheme', 'https')}://{host}")
 
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log(self, type: str, message: str, *args) -> None:  # noqa: A002 - Werkzeug's signature
-        pass
+def _respond(result: ArmResponse, method: str, start_response) -> list[bytes]:
+    headers = {"x-ms-request-id": str(uuid.uuid4()), **result.headers}
+    payload = b"" if result.body is None or method == "HEAD" else json.dumps(result.body).encode()
+    if payload:
+        headers["Content-Type"] = "application/json"
+    if result.status not in (204, 304):
+        headers["Content-Length"] = str(len(payload))
+    start_response(f"{result.status} {HTTPStatus(result.status).phrase}", [(k, str(v)) for k, v in headers.items()])
+    return [payload]
 
 
-
-def serve_in_thread(app: EmulatorApp, ssl_context, port: int = 0):
-    """Start a threaded HTTPS server on 127.0.0.1 in a daemon thread; returns (server, thread)."""
-    server = make_server("127.0.0.1", port, app, threaded=True, ssl_context=ssl_context, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name=f"aksegress-emulator-{server.server_port}", daemon=True)
+def serve_in_thread(app: EmulatorApp, ssl_context, port: int = 0) -> tuple[HttpsServer, threading.Thread]:
+    """Start the HTTPS server on 127.0.0.1 in a daemon thread; returns (server, thread)."""
+    server = HttpsServer(app, ssl_context, port)
+    thread = threading.Thread(target=server.serve_forever, name=f"aksegress-emulator-{server.server_port}", daemon=True)
     thread.start()
     return server, thread

@@ -1,7 +1,8 @@
 """SQLite persistence for the emulator: resources, subscriptions, operations, references and settings.
 
-Every write commits before the caller answers (WAL, synchronous=FULL), so a kill -9 loses nothing the
-emulator acknowledged. One re-entrant lock serialises all access; `transaction()` groups several writes
+The state file and its -wal/-shm companions hold the client secret and token signing key, so they are
+0600 (created so, and tightened when found looser). Every write commits before the caller answers (WAL,
+synchronous=FULL), so a kill -9 loses nothing the emulator acknowledged. One re-entrant lock serialises all access; `transaction()` groups several writes
 into one atomic commit.
 """
 
@@ -15,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from aksegress.private_files import ensure_private, tighten
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -79,11 +82,15 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private(self.path)
+        for companion in ("-wal", "-shm", "-journal"):
+            tighten(f"{self.path}{companion}")
         self._lock = threading.RLock()
         self._depth = 0
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        for companion in ("-wal", "-shm"):
+            tighten(f"{self.path}{companion}")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
 

@@ -3,11 +3,13 @@ server certificate for 127.0.0.1 and localhost issued from it at every start."""
 
 from __future__ import annotations
 
-import os
 import ssl
 from pathlib import Path
 
 import trustme
+
+from aksegress.errors import EmulatorError
+from aksegress.private_files import tighten, write_private
 
 
 def ca_paths(state_path: str | Path) -> tuple[Path, Path]:
@@ -17,14 +19,18 @@ def ca_paths(state_path: str | Path) -> tuple[Path, Path]:
 
 
 def load_or_create_ca(state_path: str | Path) -> tuple[trustme.CA, Path]:
+    """The CA kept beside the state file, created on first use; its key is 0600 from the start and kept so."""
     cert_path, key_path = ca_paths(state_path)
     if cert_path.exists() and key_path.exists():
-        return trustme.CA.from_pem(cert_path.read_bytes(), key_path.read_bytes()), cert_path
+        tighten(key_path)
+        try:
+            return trustme.CA.from_pem(cert_path.read_bytes(), key_path.read_bytes()), cert_path
+        except (ValueError, TypeError) as error:
+            raise EmulatorError(f"the emulator's CA in {cert_path} and {key_path} cannot be read: {error}",
+                                hint="delete both files to have a new CA made at the next start "
+                                     "(clients must then trust the new certificate)") from None
     ca = trustme.CA(organization_name="aksegress emulator", organization_unit_name="local ARM emulator")
-    cert_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(ca.private_key_pem.bytes())
+    write_private(key_path, ca.private_key_pem.bytes())
     ca.cert_pem.write_to_path(str(cert_path))
     return ca, cert_path
 

@@ -1,4 +1,4 @@
-"""Name resolution as Azure does it from a VNet or NIC (network-semantics.md section 3).
+"""Name resolution as Azure does it from a VNet or NIC (docs/network-behaviour.md#3-private-dns).
 
 Server chain: NIC DNS servers, else the VNet's, else Azure DNS (168.63.129.16). Azure DNS answers from the
 private zones linked to the resolving VNet (longest suffix wins, and it is authoritative), else publicly.

@@ -1,4 +1,4 @@
-"""Azure Firewall policy evaluation (network-semantics.md section 2): what the firewall does with one flow.
+"""Azure Firewall policy evaluation (docs/network-behaviour.md#4-azure-firewall): what the firewall does with one flow.
 
 Order: threat intel, DNAT, network, application, default deny; parent policy groups before the child's, then
 group priority, then collection priority; the first matching rule decides with its collection's action.

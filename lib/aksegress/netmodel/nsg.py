@@ -1,4 +1,4 @@
-"""Network security group evaluation (network-semantics.md section 5): priority order, first match, default rules."""
+"""Network security group evaluation (docs/network-behaviour.md#5-network-security-groups): priority order, first match, default rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Effective routes of a subnet and next-hop lookup, following network-semantics.md section 1.
+"""Effective routes of a subnet and next-hop lookup, following docs/network-behaviour.md#1-routing.
 
 Route sources: the VNet's own space, 0/0 Internet, the reserved None routes, peering routes (both links
 Connected), gateway routes (unless the table disables propagation), private endpoint /32s (own VNet and

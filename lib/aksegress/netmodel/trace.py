@@ -1,4 +1,4 @@
-"""End-to-end trace of one flow (network-semantics.md section 6): name, route, peering, NSG, firewall, onward
+"""End-to-end trace of one flow (docs/network-behaviour.md#6-the-decision-procedure): name, route, peering, NSG, firewall, onward
 route, destination and return path. The first failing step names the disposition and the fix."""
 
 from __future__ import annotations

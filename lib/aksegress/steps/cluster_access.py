@@ -6,8 +6,8 @@ import pandas as pd
 
 from aksegress.checks import Verdict
 from aksegress.kube import kubectl_table, run_kubectl, write_user_kubeconfig
-from aksegress.runbook import project_root
-from aksegress.steps import StepSpec
+from aksegress.layout import kube_dir
+from aksegress.steps.spec import StepSpec
 
 COMMANDS = {"nodes": "kubectl get nodes", "namespaces": "kubectl get namespaces", "kube-system pods": "kubectl get pods -n kube-system"}
 
@@ -17,7 +17,7 @@ def no_resources(params, facts) -> list:
 
 
 def kubeconfigs(step) -> list:
-    folder = project_root() / "outputs" / step.params.environment / "kube"
+    folder = kube_dir(step.params.environment)
     return [write_user_kubeconfig(step.runbook.clients(s.subscription_id), s.resource_group, s.cluster.name, folder)
             for _, s in step.params.spokes_with_cluster()]
 

@@ -5,19 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from aksegress.checks import Verdict
-from aksegress.desired.cross_vnet_access import cross_vnet_access, link_targets, vm_id
-from aksegress.netmodel import trace
-from aksegress.steps import StepSpec
-from aksegress.steps.firewall_rules import rules_table
+from aksegress.desired.cross_vnet_access import cross_vnet_access, link_targets
+from aksegress.intent import as_intended, reachability
+from aksegress.netmodel.render import HOP_COLUMNS, hop_rows
+from aksegress.rule_table import rules_table
+from aksegress.steps.spec import StepSpec
 from aksegress.vm_probes import probe
-
-
-def access_pairs(params) -> list[tuple[str, str, bool]]:
-    """Every (source spoke with a test VM, target spoke with a cluster), and whether params grant access."""
-    granted = {(r.from_, r.cluster) for r in params.access}
-    return [(src, dst, (src, dst) in granted)
-            for src, s in params.spokes.items() if s.test_vm
-            for dst, _ in params.spokes_with_cluster() if dst != src]
 
 
 def links_table(step) -> pd.DataFrame:
@@ -39,56 +32,49 @@ def _probes(step, src: str, dst: str):
     return probe(step.runbook.clients(source.subscription_id), source.resource_group, source.test_vm.name, facts.private_fqdn, facts.api_server_ip)
 
 
+def _granted(step) -> list[tuple[str, str]]:
+    """(source spoke, cluster spoke) of each access entry whose source has a test VM to probe from."""
+    return [(r.from_, r.cluster) for r in step.params.access if step.params.spokes[r.from_].test_vm]
+
+
 def probes_table(step) -> pd.DataFrame:
     """The probes from each granted source VM, beside what the doctor predicts for the same flow."""
+    cells = reachability(step.params, step.snapshot()).cells
     rows = []
-    for src, dst, granted in access_pairs(step.params):
-        if not granted:
-            continue
-        predicted = _trace(step, src, dst)
+    for src, dst in _granted(step):
+        predicted = cells.get((src, dst))
         for result in _probes(step, src, dst):
             rows.append({"from": result.vm, "to": step.params.spokes[dst].cluster.name, "probe": result.probe, "command": result.command,
-                         "result": "ok" if result.ok else "FAILED", "output": result.output[:200], "doctor": predicted.disposition})
+                         "result": "ok" if result.ok else "FAILED", "output": result.output[:200],
+                         "doctor": predicted.result.disposition if predicted else "not in the observed state"})
     return pd.DataFrame(rows)
-
-
-def _trace(step, src: str, dst: str):
-    return trace(step.snapshot(), vm_id(step.params.spokes[src]), f"cluster:{step.params.spokes[dst].cluster.name}", 443)
 
 
 def trace_table(step) -> pd.DataFrame:
     """The doctor's hop-by-hop trace for each granted access, in Network Watcher's terms."""
-    rows = []
-    for src, dst, granted in access_pairs(step.params):
-        if granted:
-            result = _trace(step, src, dst)
-            for hop in result.hops:
-                rows.append({"access": f"{src} -> {dst}", "hop": hop.type, "address": hop.address, "matched": hop.matched,
-                             "issues": "; ".join(f"{i.severity} {i.type}" for i in hop.issues)})
-    return pd.DataFrame(rows)
+    cells = reachability(step.params, step.snapshot()).cells
+    rows = [{"access": f"{src} -> {dst}", **hop} for src, dst in _granted(step) if (src, dst) in cells for hop in hop_rows(cells[(src, dst)].result)]
+    return pd.DataFrame(rows, columns=["access", *HOP_COLUMNS])
 
 
 def reachability_table(step) -> pd.DataFrame:
-    """Every test VM to every other spoke's API server: what the params intend and what the network does."""
-    rows = []
-    for src, dst, granted in access_pairs(step.params):
-        result = _trace(step, src, dst)
-        rows.append({"from": src, "to": f"{dst} API server", "intended": "reach" if granted else "no access",
-                     "disposition": result.disposition, "why": result.reason,
-                     "verdict": "ok" if (result.delivered == granted) else "UNEXPECTED"})
-    return pd.DataFrame(rows)
+    """Every test VM to every cluster's API server: what the network does, and whether the params intend it."""
+    return reachability(step.params, step.snapshot()).table()
 
 
 def checks(step) -> list[Verdict]:
+    """Granted access is proven by probes from the source VM; every other flow is held to intent by the model."""
+    granted = _granted(step)
     out = []
-    for src, dst, granted in access_pairs(step.params):
-        if granted:
-            for result in _probes(step, src, dst):
-                out.append(Verdict(f"from {result.vm}: {result.probe} ({dst} API server)", result.ok, f"{result.command}: {result.output[:160]}"))
-        else:
-            result = _trace(step, src, dst)
-            out.append(Verdict(f"{src} cannot reach {dst}'s API server (no access entry)", not result.delivered,
-                               f"{result.disposition}: {result.reason}"))
+    for src, dst in granted:
+        for result in _probes(step, src, dst):
+            out.append(Verdict(f"from {result.vm}: {result.probe} ({dst} API server)", result.ok, f"{result.command}: {result.output[:160]}"))
+    for (src, dst), cell in reachability(step.params, step.snapshot()).cells.items():
+        if (src, dst) in granted:
+            continue
+        name = (f"{src} reaches {dst}'s API server (its own spoke)" if cell.intended
+                else f"{src} cannot reach {dst}'s API server (no access entry)")
+        out.append(Verdict(name, as_intended(cell.result.delivered, cell.intended), f"{cell.result.disposition}: {cell.result.reason}"))
     return out
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from aksegress.checks import Verdict
 from aksegress.desired.firewall import firewall, firewall_id, gateway_id, policy_id, public_ip_id
-from aksegress.steps import StepSpec
+from aksegress.steps.spec import StepSpec
 
 
 def _props(observed: dict, rid: str) -> dict:

@@ -7,7 +7,7 @@ import pandas as pd
 from aksegress.checks import Verdict
 from aksegress.desired.common import subnet_id, vnet_id
 from aksegress.desired.hub_and_spokes import networks, peering_id
-from aksegress.steps import StepSpec
+from aksegress.steps.spec import StepSpec
 
 
 def vnet_table(step) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from aksegress import arm_ids
 from aksegress.desired.network_role import network_roles
-from aksegress.steps import StepSpec
+from aksegress.steps.spec import StepSpec
 
 
 def role_table(step) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from aksegress import arm_ids
 from aksegress.checks import Verdict
 from aksegress.desired.common import ENV_TAG
 from aksegress.desired.prerequisites import resource_groups
-from aksegress.steps import StepSpec
+from aksegress.steps.spec import StepSpec
 
 
 def address_plan(step) -> pd.DataFrame:

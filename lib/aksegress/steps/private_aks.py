@@ -6,18 +6,13 @@ from ipaddress import ip_address
 
 import pandas as pd
 
-from aksegress import arm_ids
 from aksegress.checks import Verdict
-from aksegress.desired.private_aks import clusters
-from aksegress.errors import AksegressError
-from aksegress.facts import MissingFact, cluster_id
+from aksegress.desired.private_aks import cluster_id, clusters
+from aksegress.egress_table import cluster_subnets, egress_readiness_table
+from aksegress.errors import EgressNotReady
+from aksegress.facts import MissingFact
 from aksegress.netmodel import egress_readiness
-from aksegress.steps import StepSpec
-from aksegress.steps.firewall_rules import cluster_subnets
-
-
-class EgressNotReady(AksegressError):
-    title = "Cluster create refused: its egress would fail"
+from aksegress.steps.spec import StepSpec
 
 
 def egress_precheck(step, plan) -> None:
@@ -31,15 +26,12 @@ def egress_precheck(step, plan) -> None:
         if not verdict.ready:
             problems.append(f"{key}: {verdict.explain()}")
     if problems:
-        raise EgressNotReady("\n".join(problems), hint="re-run steps 03-route-tables and 04-firewall-rules, then this step")
+        raise EgressNotReady("\n".join(problems))
 
 
 def egress_table(step) -> pd.DataFrame:
-    rows = []
-    for key, subnet in cluster_subnets(step.params):
-        verdict = egress_readiness(step.snapshot(), subnet)
-        rows.append({"spoke": key, "subnet": arm_ids.parse(subnet).name, "ready": verdict.ready, "verdict": verdict.explain()})
-    return pd.DataFrame(rows)
+    """Whether each cluster subnet's egress is ready, before the clusters are created in it."""
+    return egress_readiness_table(step.params, step.snapshot())
 
 
 def cluster_table(step) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from aksegress.checks import Verdict
 from aksegress.desired.common import subnet_id
 from aksegress.desired.route_tables import route_table_id, route_tables, routed_subnets
 from aksegress.netmodel import effective_routes_table, next_hop
-from aksegress.steps import StepSpec
+from aksegress.steps.spec import StepSpec
 
 INTERNET_PROBE = "20.60.0.1"
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 
 from aksegress.checks import Verdict
-from aksegress.desired.cross_vnet_access import vm_id
 from aksegress.drift import drift_table
-from aksegress.netmodel import egress_readiness, trace
-from aksegress.steps import StepSpec, all_steps
-from aksegress.steps.firewall_rules import cluster_subnets
+from aksegress.egress_table import egress_readiness_table
+from aksegress.intent import as_intended
+from aksegress.intent import reachability as reachability_of
+from aksegress.steps.spec import StepSpec
 
 
 def no_resources(params, facts) -> list:
@@ -20,32 +20,17 @@ def no_resources(params, facts) -> list:
 
 
 def reachability(step) -> pd.DataFrame:
-    """Every test VM to every cluster's API server on 443, with what the params intend beside what happens."""
-    params, snap = step.params, step.snapshot()
-    granted = {(r.from_, r.cluster) for r in params.access}
-    rows = []
-    for src, spoke in params.spokes.items():
-        if not spoke.test_vm:
-            continue
-        for dst, target in params.spokes_with_cluster():
-            result = trace(snap, vm_id(spoke), f"cluster:{target.cluster.name}", 443)
-            intended = dst == src or (src, dst) in granted
-            rows.append({"from": spoke.test_vm.name, "to": f"{target.cluster.name} API :443", "intended": "reach" if intended else "denied",
-                         "disposition": result.disposition, "why": result.reason,
-                         "verdict": "ok" if result.delivered == intended else "UNEXPECTED"})
-    return pd.DataFrame(rows)
+    """Every test VM to every cluster's API server on 443: what happens, and whether the params intend it."""
+    return reachability_of(step.params, step.snapshot()).table()
 
 
 def egress(step) -> pd.DataFrame:
-    rows = []
-    for key, subnet in cluster_subnets(step.params):
-        verdict = egress_readiness(step.snapshot(), subnet)
-        rows.append({"spoke": key, "ready": verdict.ready, "missing": ", ".join(verdict.missing), "verdict": verdict.explain()})
-    return pd.DataFrame(rows)
+    """Whether each cluster subnet reaches every required destination through the firewall."""
+    return egress_readiness_table(step.params, step.snapshot())
 
 
 def drift(step) -> pd.DataFrame:
-    return drift_table(step.runbook, [s for s in all_steps() if s.number not in ("09",)])
+    return drift_table(step.runbook, [s for s in step.runbook.steps() if s.key != step.spec.key])
 
 
 def run_summary(step) -> pd.DataFrame:
@@ -61,9 +46,11 @@ def run_summary(step) -> pd.DataFrame:
 
 
 def checks(step) -> list[Verdict]:
-    out = []
-    for _, row in reachability(step).iterrows():
-        out.append(Verdict(f"{row['from']} -> {row['to']} is {row['intended']}", row["verdict"] == "ok", f"{row['disposition']}: {row['why']}"))
+    reach = reachability_of(step.params, step.snapshot())
+    out = [Verdict(f"{cell.source.label} -> {cell.target.label} TCP/443 {'delivered' if cell.intended else 'denied'}, as intended",
+                   as_intended(cell.result.delivered, cell.intended), f"{cell.result.disposition}: {cell.result.reason}")
+           for cell in reach.cells.values()]
+    out += [Verdict(f"{missing.split(':', 1)[0]} is in the observed state", False, missing) for missing in reach.skipped]
     for _, row in egress(step).iterrows():
         out.append(Verdict(f"{row['spoke']} cluster egress ready", bool(row["ready"]), row["verdict"]))
     table = drift(step)

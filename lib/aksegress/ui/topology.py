@@ -1,4 +1,4 @@
-"""A picture of the estate as observed: hub in the middle, spokes around it, paths coloured by verdict.
+"""A picture of the estate as observed: hub in the middle, spokes around it, flows labelled by verdict against intent.
 
 Pure: it reads a netmodel Snapshot (built from ARM JSON) and draws SVG with drawsvg; nothing here talks to ARM.
 Every element that carries meaning has ``data-*`` attributes (kind, name, state, verdict), so a reader, a test
@@ -13,29 +13,53 @@ from dataclasses import dataclass
 import drawsvg as draw
 
 from aksegress.errors import AksegressError
-from aksegress.netmodel import Snapshot, TraceResult, trace
+from aksegress.intent import as_intended, reachability, verdict_label
+from aksegress.netmodel import Snapshot, TraceResult
+from aksegress.netmodel.matrix import Cell, trace_cell
 
-DELIVERED_COLOUR, DENIED_COLOUR = "#1e8449", "#c0392b"
+DELIVERED_COLOUR, DENIED_COLOUR, NEUTRAL_COLOUR = "#1e8449", "#c0392b", "#7f8c8d"
 PEERING_OK, PEERING_BAD = "#566573", "#d35400"
 LINK_COLOUR = "#7d3c98"
 WIDTH, HEIGHT = 1120, 860
 HUB_CENTRE = (450, 410)
 BOX_W = 250
 ZONE_X, ZONE_W, ZONE_H = 880, 225, 58
+LABEL_STEP, LABELS_IN_BASE = 18, 6
 _FONT = "font-family:Segoe UI,Helvetica,Arial,sans-serif"
 
 
 @dataclass(frozen=True)
 class AccessPath:
-    """One traced flow drawn on the picture: where from, where to, and what the model decided."""
+    """One traced flow drawn on the picture: where from, where to, what the model decided, and whether it is intended."""
 
     source: str
     target: str
     result: TraceResult
+    intended: bool | None = None
 
     @property
     def verdict(self) -> str:
         return "delivered" if self.result.delivered else "denied"
+
+    @property
+    def label(self) -> str:
+        return verdict_label(self.result.delivered, self.intended)
+
+    @property
+    def colour(self) -> str:
+        """Green when delivered as intended, neutral when denied as intended, red when it differs from intent (or,
+        intent unknown, when denied)."""
+        matches = as_intended(self.result.delivered, self.intended)
+        if matches is None:
+            return DELIVERED_COLOUR if self.result.delivered else DENIED_COLOUR
+        if not matches:
+            return DENIED_COLOUR
+        return DELIVERED_COLOUR if self.result.delivered else NEUTRAL_COLOUR
+
+    @property
+    def fix(self):
+        """The model's fix, only where it moves the network towards intent."""
+        return None if as_intended(self.result.delivered, self.intended) else self.result.fix
 
 
 class Topology:
@@ -68,44 +92,58 @@ def hub_of(snap: Snapshot):
 
 
 def access_pairs(params, snap: Snapshot) -> list[tuple[str, str]]:
-    """The (source, target) flows the params grant: each access entry's test VM (or its VNet until the VM
+    """The (source, target) labels of the params' access entries: each entry's test VM (or its VNet until the VM
     exists) to the private API server of the cluster it names."""
-    pairs = []
-    for rule in params.access:
-        source_spoke, target_spoke = params.spokes.get(rule.from_), params.spokes.get(rule.cluster)
-        if source_spoke is None or target_spoke is None or target_spoke.cluster is None:
-            continue
-        vm = source_spoke.test_vm.name if source_spoke.test_vm else ""
-        present = any(v.name.lower() == vm.lower() for v in snap.vms.values())
-        pairs.append((vm if present else source_spoke.vnet.name, f"cluster:{target_spoke.cluster.name}"))
-    return pairs
+    return [(cell.source.label, cell.target.label) for cell in reachability(params, snap).granted()]
 
 
-def trace_paths(snap: Snapshot, pairs: list[tuple[str, str]], port: int = 443) -> tuple[list[AccessPath], list[str]]:
-    """Trace each (source, target) pair; pairs naming something the snapshot lacks are returned as skipped."""
+def trace_paths(snap: Snapshot, pairs: list[tuple[str, str]], port: int = 443, intent=None) -> tuple[list[AccessPath], list[str]]:
+    """Trace each (source, target) pair, joined with ``intent`` (see ``netmodel.matrix``); pairs naming something the
+    snapshot lacks are returned as skipped."""
     paths, skipped = [], []
     for source, target in pairs:
         try:
-            paths.append(AccessPath(source, target, trace(snap, source, target, port)))
+            paths.append(_path_of(trace_cell(snap, source, target, port, intent=intent)))
         except AksegressError as error:
             skipped.append(f"{source} -> {target}: {error.message}")
     return paths, skipped
 
 
-def draw_topology(snap: Snapshot, pairs: list[tuple[str, str]] | None = None, *, port: int = 443,
+def draw_topology(snap: Snapshot, pairs: list[tuple[str, str]] | None = None, *, port: int = 443, intent=None,
                   title: str = "") -> Topology:
-    """Draw ``snap``; ``pairs`` are (source, target) flows to trace and colour (a denied one in red)."""
-    paths, skipped = trace_paths(snap, pairs or [], port)
-    picture = _Picture(snap, title)
+    """Draw ``snap``; ``pairs`` are (source, target) flows to trace and colour against ``intent``."""
+    paths, skipped = trace_paths(snap, pairs or [], port, intent)
+    return _drawn(snap, paths, skipped, title)
+
+
+def draw_intent(params, snap: Snapshot, *, port: int = 443, title: str = "") -> Topology:
+    """Draw ``snap`` with every cell of the params' reachability (each test VM to each cluster API server), labelled
+    against the params' intent; an intended denial gets a neutral label and no path."""
+    reach = reachability(params, snap, port)
+    return _drawn(snap, [_path_of(cell) for cell in reach.cells.values()], list(reach.skipped), title)
+
+
+def draw_cell(snap: Snapshot, cell: Cell, *, title: str = "") -> Topology:
+    """Draw ``snap`` with one traced flow."""
+    return _drawn(snap, [_path_of(cell)], [], title)
+
+
+def _path_of(cell: Cell) -> AccessPath:
+    return AccessPath(cell.source.label, cell.target.label, cell.result, cell.intended)
+
+
+def _drawn(snap: Snapshot, paths: list[AccessPath], skipped: list[str], title: str) -> Topology:
+    picture = _Picture(snap, title, len(paths))
     picture.draw(paths)
     return Topology(picture.canvas, paths, skipped)
 
 
 class _Picture:
-    def __init__(self, snap: Snapshot, title: str):
+    def __init__(self, snap: Snapshot, title: str, labels: int):
         self.snap = snap
-        self.canvas = draw.Drawing(WIDTH, HEIGHT, style=_FONT)
-        self.canvas.append(draw.Rectangle(0, 0, WIDTH, HEIGHT, fill="white"))
+        self.height = HEIGHT + LABEL_STEP * max(0, labels - LABELS_IN_BASE)
+        self.canvas = draw.Drawing(WIDTH, self.height, style=_FONT)
+        self.canvas.append(draw.Rectangle(0, 0, WIDTH, self.height, fill="white"))
         self.title = title
         self.hub = hub_of(snap)
         spokes = sorted((v for v in snap.vnets.values() if self.hub is None or v.id != self.hub.id), key=lambda v: v.name)
@@ -131,10 +169,11 @@ class _Picture:
             self._path(path, index)
 
     def _legend(self) -> None:
-        items = [(DELIVERED_COLOUR, "path delivered"), (DENIED_COLOUR, "path denied"),
-                 (PEERING_OK, "peering Connected"), (PEERING_BAD, "peering not Connected"), (LINK_COLOUR, "DNS zone link")]
+        items = [(DELIVERED_COLOUR, "delivered (as intended)"), (NEUTRAL_COLOUR, "denied, as intended"),
+                 (DENIED_COLOUR, "not as intended (or denied)"), (PEERING_OK, "peering Connected"),
+                 (PEERING_BAD, "peering not Connected"), (LINK_COLOUR, "DNS zone link")]
         for index, (colour, text) in enumerate(items):
-            y = HEIGHT - 20 - 18 * (len(items) - 1 - index)
+            y = self.height - 20 - 18 * (len(items) - 1 - index)
             self.canvas.append(draw.Line(20, y - 4, 50, y - 4, stroke=colour, stroke_width=3))
             self.canvas.append(draw.Text(text, 12, 58, y))
 
@@ -233,17 +272,24 @@ class _Picture:
 
     def _path(self, path: AccessPath, index: int) -> None:
         result = path.result
+        fix = f" · fix: {path.fix.change}" if path.fix else ""
+        label = draw.Text(_shorten(f"{path.source} → {path.target} TCP/{result.port}: {result.disposition} · {path.label}{fix}", 118), 12,
+                          260, HEIGHT - 110 + LABEL_STEP * index, fill=path.colour, font_weight="bold", data_kind="access-path-label",
+                          data_source=path.source, data_target=path.target, data_verdict=path.verdict,
+                          data_disposition=result.disposition, data_intended=_intended_text(path.intended), data_label=path.label)
+        label.append_title(result.explain())
+        self.canvas.append(label)
         start = self._centre_of_endpoint(result.hops[0].resource_id if result.hops else "", path.source)
         end = self._centre_of_target(path.target)
-        if start is None or end is None:
+        if start is None or end is None or start == end or path.colour == NEUTRAL_COLOUR:
             return
-        colour = DELIVERED_COLOUR if result.delivered else DENIED_COLOUR
-        via = HUB_CENTRE if result.via_firewall or (self.hub is not None and start != end) else None
+        via = HUB_CENTRE if result.via_firewall or self.hub is not None else None
         sx, sy = start[0] + 8 * index, start[1] + 12
         ex, ey = end[0] + 8 * index, end[1] + 12
-        shape = draw.Path(stroke=colour, stroke_width=3, fill="none", stroke_dasharray="" if result.delivered else "8,5",
+        shape = draw.Path(stroke=path.colour, stroke_width=3, fill="none", stroke_dasharray="" if result.delivered else "8,5",
                           data_kind="access-path", data_source=path.source, data_target=path.target,
-                          data_verdict=path.verdict, data_disposition=result.disposition)
+                          data_verdict=path.verdict, data_disposition=result.disposition, data_intended=_intended_text(path.intended),
+                          data_label=path.label)
         shape.M(sx, sy)
         if via is not None:
             shape.Q(via[0], via[1] + 20 * index, ex, ey)
@@ -251,12 +297,6 @@ class _Picture:
             shape.L(ex, ey)
         shape.append_title(result.explain())
         self.canvas.append(shape)
-        fix = f" · fix: {result.fix.change}" if result.fix else ""
-        label = draw.Text(_shorten(f"{path.source} → {path.target} TCP/{result.port}: {result.disposition}{fix}", 105), 12,
-                          260, HEIGHT - 110 + 18 * index, fill=colour, font_weight="bold", data_kind="access-path-label",
-                          data_verdict=path.verdict)
-        label.append_title(result.explain())
-        self.canvas.append(label)
 
     def _centre_of_endpoint(self, resource_id: str, ref: str):
         vnet_id = self._vnet_of_resource(resource_id) or self._vnet_named(ref)
@@ -291,6 +331,10 @@ class _Picture:
     def _vnet_named(self, ref: str) -> str:
         name = ref.split("/", 1)[0].lower()
         return next((v.id for v in self.snap.vnets.values() if v.name.lower() == name), "")
+
+
+def _intended_text(intended: bool | None) -> str:
+    return "unknown" if intended is None else str(intended).lower()
 
 
 def _flags(peering) -> str:

@@ -2,17 +2,21 @@
 
 Interactive or headless: a run by ``aksegress run`` (``run_dir`` set) is always headless; otherwise the notebook
 parameter ``interactive`` decides when it is True or False, and when it is None the environment variable
-``AKSEGRESS_INTERACTIVE=1`` (exported by ``make lab``) means a person is there. Headless, each widget applies
+``AKSEGRESS_INTERACTIVE=1`` (exported by ``make lab``) means a person is there. Headless, each widget takes
 its parameter's choice at once, says so in a printed line, and records it as a choice output in the notebook.
+Widgets decide and show; writing is the step's (``review_plan`` and the Apply button call ``Step.apply``).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from aksegress.errors import AksegressError
-from aksegress.netmodel import Snapshot, trace
+from aksegress.netmodel import Snapshot
+from aksegress.netmodel.matrix import trace_cell
+from aksegress.netmodel.render import HOP_COLUMNS, hop_rows
 from aksegress.ui.progress import Progress, live_line
 
 INTERACTIVE_ENV = "AKSEGRESS_INTERACTIVE"
@@ -46,39 +50,67 @@ def read_choices(notebook: dict) -> list[dict]:
 
 
 class EnvironmentChooser:
-    """Which params/<env>.yaml the notebook runs against; defaults to the ``env`` parameter."""
+    """Which params/<env>.yaml the notebook runs against; defaults to the ``env`` parameter.
 
-    def __init__(self, default: str, root: Path, *, interactive: bool):
+    In Lab, picking another environment calls ``on_choose(name)`` (the step rebinds to it); headless the
+    parameter's environment is recorded as the choice.
+    """
+
+    def __init__(self, default: str, root: Path, *, interactive: bool, on_choose: Callable[[str], str] | None = None):
         import ipywidgets as widgets
 
         names = sorted(p.stem for p in (Path(root) / "params").glob("*.yaml"))
         if default not in names:
             names.insert(0, default)
         self.interactive = interactive
+        self.on_choose = on_choose
         self.dropdown = widgets.Dropdown(options=names, value=default, description="environment")
         self.note = widgets.HTML("Pick the environment, then run the cells below.")
+        self.output = widgets.Output()
+        self.dropdown.observe(self._picked, names="value")
         self.choice = None if interactive else choice("environment", default, f"environment {default!r} (parameter env)")
 
     @property
     def value(self) -> str:
         return self.dropdown.value
 
+    def _picked(self, change) -> None:
+        if self.on_choose is None:
+            return
+        self.output.clear_output()
+        with self.output:
+            try:
+                said = self.on_choose(change["new"])
+            except AksegressError as error:
+                self.note.value = f"<b>Environment {_escape(change['new'])} cannot be opened.</b> See the explanation below."
+                _display(error)
+                return
+        self.note.value = f"{_escape(said)}: run the cells below again."
+
     def _ipython_display_(self) -> None:
         if self.interactive:
             import ipywidgets as widgets
 
-            _display(widgets.VBox([self.dropdown, self.note]))
+            _display(widgets.VBox([self.dropdown, self.note, self.output]))
         else:
             show_choice(self.choice)
 
 
 class PlanReview:
-    """The plan's Apply / Skip decision; headless it follows ``auto_apply`` at once."""
+    """The plan's Apply / Skip decision. It decides and shows; it never writes.
 
-    def __init__(self, step, plan, *, auto_apply: bool, interactive: bool):
+    ``decision()`` is what can be decided without a person: ``none`` (nothing pending, or a plan-only run), or
+    headless the ``auto_apply`` parameter's ``apply`` or ``skip``; the caller carries it out and hands the
+    result to ``settle``. In Lab, with changes pending, the Apply button calls ``on_apply(on_wait)`` (the
+    step's apply) and settles itself. Each settled decision goes to ``on_choice`` (the step's choices).
+    """
+
+    def __init__(self, plan, *, step_key: str, interactive: bool, auto_apply: bool, plan_only: bool,
+                 on_apply: Callable, on_choice: Callable[[dict], None]):
         import ipywidgets as widgets
 
-        self.step, self.plan, self.auto_apply, self.interactive = step, plan, auto_apply, interactive
+        self.plan, self.step_key, self.interactive, self.auto_apply, self.plan_only = plan, step_key, interactive, auto_apply, plan_only
+        self.on_apply, self.on_choice = on_apply, on_choice
         self.result = None
         self.choice: dict | None = None
         self.apply_button = widgets.Button(description="Apply", button_style="danger", icon="check",
@@ -86,13 +118,9 @@ class PlanReview:
         self.skip_button = widgets.Button(description="Skip", icon="times", tooltip="leave everything as it is")
         self.status = live_line()
         self.output = widgets.Output()
-        self.apply_button.on_click(lambda _: self._clicked(self.apply))
-        self.skip_button.on_click(lambda _: self._clicked(self.skip))
-        if not plan.pending or step.plan_only:
-            self._decide_without_asking()
-        elif not interactive:
-            self.apply() if auto_apply else self.skip()
-        else:
+        self.apply_button.on_click(lambda _: self._clicked(self._apply_clicked))
+        self.skip_button.on_click(lambda _: self._clicked(lambda: self.settle("skip")))
+        if self.decision() is None:
             self.status.value = (f"<b>{len(plan.pending)} change(s) to review.</b> Nothing is written until you press Apply; "
                                  "the cells below show the state as it is now, so run them again afterwards.")
 
@@ -100,23 +128,46 @@ class PlanReview:
     def decided(self) -> bool:
         return self.choice is not None
 
-    def apply(self):
-        """Carry out the plan, reporting each wave it waits on."""
-        self._disable()
-        progress = Progress(f"applying {len(self.plan.pending)} change(s)", widget=self.status if self.interactive else None)
-        self.result = _apply_with_progress(self.step, self.plan, progress)
-        progress.done()
-        reason = ("applied the plan (parameter auto_apply=True)" if not self.interactive
-                  else f"applied the plan ({len(self.result.applied)} change(s))")
-        self._choose("apply", reason)
-        return self.result
+    def decision(self) -> str | None:
+        """``none``, ``apply`` or ``skip`` when no person needs asking; None while a person decides in Lab."""
+        if not self.plan.pending or self.plan_only:
+            return "none"
+        if not self.interactive:
+            return "apply" if self.auto_apply else "skip"
+        return None
 
-    def skip(self) -> None:
-        """Leave the target as it is; the step's check will say what is missing."""
+    def progress(self) -> Progress:
+        """Where an apply of this plan reports each wave it waits on: the status line in Lab, printed lines headless."""
+        return Progress(f"applying {len(self.plan.pending)} change(s)", widget=self.status if self.interactive else None)
+
+    def settle(self, decision: str, result=None) -> dict:
+        """Record ``decision`` (and the step's apply ``result``, if any) as the choice, and show it."""
         self._disable()
-        reason = "skipped the plan (parameter auto_apply=False)" if not self.interactive else "skipped the plan"
-        self._choose("skip", reason)
-        self.status.value = "<b>Skipped.</b> Nothing was written."
+        self.result = result
+        self.choice = choice("plan", decision, self._reason(decision), step=self.step_key, headless=not self.interactive)
+        self.on_choice(self.choice)
+        if decision == "skip":
+            self.status.value = "<b>Skipped.</b> Nothing was written."
+        elif decision == "none" and result is not None:
+            self.status.value = result.summary()
+        if self.interactive and result is not None:
+            with self.output:
+                _display(result)
+        return self.choice
+
+    def _reason(self, decision: str) -> str:
+        if decision == "none":
+            return "plan-only run: nothing applied" if self.plan_only else "nothing to apply: the target already matches"
+        if decision == "apply":
+            return f"applied the plan ({len(self.result.applied)} change(s))" if self.interactive else "applied the plan (parameter auto_apply=True)"
+        return "skipped the plan" if self.interactive else "skipped the plan (parameter auto_apply=False)"
+
+    def _apply_clicked(self) -> None:
+        self._disable()
+        progress = self.progress()
+        result = self.on_apply(on_wait=progress.waiting)
+        progress.done()
+        self.settle("apply", result)
 
     def _clicked(self, action) -> None:
         """A click's errors go to the widget's output as the short explanation box, not to the kernel log."""
@@ -126,23 +177,6 @@ class PlanReview:
             except AksegressError as error:
                 self.status.value = "<b>Stopped.</b> See the explanation below."
                 _display(error)
-
-    def _decide_without_asking(self) -> None:
-        self._disable()
-        self.result = self.step.apply(self.plan)
-        reason = "plan-only run: nothing applied" if self.step.plan_only else "nothing to apply: the target already matches"
-        self._choose("none", reason)
-        self.status.value = self.result.summary()
-
-    def _choose(self, chosen: str, reason: str) -> None:
-        self.choice = choice("plan", chosen, reason, step=self.step.spec.key, headless=not self.interactive)
-        choices = getattr(self.step, "choices", None)
-        if choices is None:
-            choices = self.step.choices = []
-        choices.append(self.choice)
-        if self.interactive:
-            with self.output:
-                _display(self.result) if self.result is not None else None
 
     def _disable(self) -> None:
         self.apply_button.disabled = self.skip_button.disabled = True
@@ -155,17 +189,19 @@ class PlanReview:
             return
         if self.result is not None:
             _display(self.result)
-        show_choice(self.choice)
+        if self.choice is not None:
+            show_choice(self.choice)
 
 
 class ConnectivityCheck:
-    """Pick a source and a target and see the model's trace over the observed state."""
+    """Pick a source and a target and see the model's trace over the observed state, labelled against ``intent``
+    ((source VNet id, target id) pairs the params intend; None: intent unknown)."""
 
     def __init__(self, snapshot: Snapshot, source: str, target: str, *, port: int = 443, interactive: bool,
-                 step_key: str | None = None):
+                 step_key: str | None = None, intent=None):
         import ipywidgets as widgets
 
-        self.snapshot, self.port, self.interactive, self.step_key = snapshot, port, interactive, step_key
+        self.snapshot, self.port, self.interactive, self.step_key, self.intent = snapshot, port, interactive, step_key, intent
         sources = sorted(vm.name for vm in snapshot.vms.values()) + sorted(v.name for v in snapshot.vnets.values())
         targets = sorted(f"cluster:{c.name}" for c in snapshot.clusters.values()) + sorted(vm.name for vm in snapshot.vms.values())
         self.source = widgets.Dropdown(options=_with(sources, source), value=source, description="source")
@@ -173,33 +209,39 @@ class ConnectivityCheck:
         self.button = widgets.Button(description="Trace", icon="route", button_style="primary")
         self.output = widgets.Output()
         self.button.on_click(lambda _: self.run())
-        self.result = None
+        self.cell = None
         self.choice = None
         if not interactive and source and target:
-            self.result = trace(snapshot, source, target, port)
+            self.cell = trace_cell(snapshot, source, target, port, intent=intent)
             self.choice = choice("connectivity", f"{source} -> {target}",
                                  f"traced {source} -> {target} TCP/{port} (parameters check_source, check_target)", step=step_key)
 
+    @property
+    def result(self):
+        return self.cell.result if self.cell is not None else None
+
     def run(self):
         """Trace the chosen pair and show the verdict, the hops and the picture of that path."""
-        self.result = trace(self.snapshot, self.source.value, self.target.value, self.port)
+        self.cell = trace_cell(self.snapshot, self.source.value, self.target.value, self.port, intent=self.intent)
         self.output.clear_output()
         with self.output:
-            for part in self._parts():
+            for part in self.parts():
                 _display(part)
         return self.result
 
-    def _parts(self) -> list:
+    def parts(self) -> list:
+        """What the widget shows for the traced flow: the verdict against intent, the hop table, the picture."""
         from IPython.display import HTML
 
-        from aksegress.ui.topology import draw_topology
+        from aksegress.ui.topology import AccessPath, draw_cell
 
-        result = self.result
-        colour = "#1e8449" if result.delivered else "#c0392b"
-        verdict = HTML(f"<p style='color:{colour}'><b>{result.disposition}</b> · {_escape(result.explain())}</p>")
-        return [verdict, hops_frame(result),
-                draw_topology(self.snapshot, [(self.source.value, self.target.value)], port=self.port,
-                              title=f"{self.source.value} → {self.target.value}")]
+        path = AccessPath(self.cell.source.label, self.cell.target.label, self.cell.result, self.cell.intended)
+        result = path.result
+        text = f"{result.source} -> {result.target} {result.protocol}/{result.port}: {result.reason}"
+        fix = (f" Fix: {path.fix.sentence()}" if path.fix else "") + (f" {result.confidence_note}" if result.confidence_note else "")
+        verdict = HTML(f"<p style='color:{path.colour}' data-label='{_escape(path.label)}'><b>{result.disposition}</b> · "
+                       f"<b>{_escape(path.label)}</b> · {_escape(text + fix)}</p>")
+        return [verdict, hops_frame(result), draw_cell(self.snapshot, self.cell, title=f"{self.source.value} → {self.target.value}")]
 
     def _ipython_display_(self) -> None:
         import ipywidgets as widgets
@@ -210,7 +252,7 @@ class ConnectivityCheck:
         if self.result is None:
             print("headless run: no flow to trace (no access entry in the params; set check_source and check_target)")
             return
-        for part in self._parts():
+        for part in self.parts():
             _display(part)
         show_choice(self.choice)
 
@@ -219,13 +261,7 @@ def hops_frame(result):
     """The trace's hops as a table: type, address, what matched, issues."""
     import pandas as pd
 
-    return pd.DataFrame([{"hop": h.type, "address": h.address, "matched": h.matched,
-                          "issues": "; ".join(f"{i.severity} {i.type}" for i in h.issues)} for h in result.hops],
-                        columns=["hop", "address", "matched", "issues"])
-
-
-def _apply_with_progress(step, plan, progress: Progress):
-    return step.apply(plan, on_wait=progress.waiting)
+    return pd.DataFrame(hop_rows(result), columns=list(HOP_COLUMNS))
 
 
 def _with(options: list[str], value: str) -> list[str]:

@@ -1,0 +1,32 @@
+"""What a step is: the resources it owns, the tables it shows, the checks it makes. Step modules import it from here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aksegress.checks import Verdict
+from aksegress.plan import Desired
+
+__all__ = ["StepSpec"]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """What one notebook does: the resources it owns, the tables it shows, the checks it makes."""
+
+    number: str
+    name: str
+    title: str
+    desired: Callable[[object, object], list[Desired]]
+    tables: dict[str, Callable] = field(default_factory=dict)
+    checks: Callable[[object], list[Verdict]] | None = None
+    precheck: Callable[[object, object], None] | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.number}-{self.name}"
+
+    @property
+    def notebook(self) -> str:
+        return f"{self.key}.ipynb"
