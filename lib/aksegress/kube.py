@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,12 +10,14 @@ import pandas as pd
 import yaml
 
 from aksegress.arm_json import to_arm
+from aksegress.private_files import write_private
 
 
 @dataclass(frozen=True)
 class Kubeconfig:
     """Where a user kubeconfig was written and what it points at; the credentials stay in the file."""
 
+    spoke: str
     cluster: str
     path: Path
     server: str
@@ -24,21 +25,22 @@ class Kubeconfig:
     user: str
 
 
-def write_user_kubeconfig(clients, resource_group: str, cluster: str, folder: Path) -> Kubeconfig:
-    """List the cluster's user credentials and write them to ``folder/<cluster>.yaml`` (mode 0600)."""
+def kubeconfig_path(folder: Path, spoke: str, cluster: str) -> Path:
+    """``folder/<spoke>-<cluster>.yaml``: keyed by spoke, since two spokes may hold clusters of the same name."""
+    return Path(folder) / f"{spoke}-{cluster}.yaml"
+
+
+def write_user_kubeconfig(clients, resource_group: str, cluster: str, folder: Path, spoke: str) -> Kubeconfig:
+    """List the cluster's user credentials and write them to ``kubeconfig_path`` (0600, also when the file was looser)."""
     result = clients.containerservice.managed_clusters.list_cluster_user_credentials(resource_group, cluster)
     raw = result.kubeconfigs[0].value
     text = raw.decode() if isinstance(raw, (bytes, bytearray)) else str(raw)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{cluster}.yaml"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
+    path = write_private(kubeconfig_path(folder, spoke, cluster), text)
     config = yaml.safe_load(text)
     context = config.get("current-context") or config["contexts"][0]["name"]
     ctx = next(c["context"] for c in config["contexts"] if c["name"] == context)
     server = next(c["cluster"]["server"] for c in config["clusters"] if c["name"] == ctx["cluster"])
-    return Kubeconfig(cluster, path, server, context, ctx["user"])
+    return Kubeconfig(spoke, cluster, path, server, context, ctx["user"])
 
 
 @dataclass(frozen=True)

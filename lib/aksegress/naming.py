@@ -200,6 +200,63 @@ def check_tag(name: str, value: str) -> None:
         raise ValueError(f"tag {name!r}: value must be at most 256 characters (has {len(value)})")
 
 
+MAX_TAGS = 50
+RUNBOOK_TAG_PREFIX = "aksegress-"
+RUNBOOK_TAG_SLOTS = 2
+"""Tags the runbook adds to every resource are named ``aksegress-...``; at most this many (environment, creating run)."""
+
+
+def check_tags(tags: dict[str, str]) -> dict[str, str]:
+    """Each tag within ARM's limits, no name the runbook writes itself, no two names ARM would read as one, and
+    room left under ARM's 50 tags a resource may carry for the runbook's own."""
+    problems = []
+    for name, value in tags.items():
+        try:
+            check_tag(name, value)
+        except ValueError as err:
+            problems.append(str(err))
+    own = sorted(n for n in tags if n.lower().startswith(RUNBOOK_TAG_PREFIX))
+    if own:
+        problems.append(f"tag names starting with {RUNBOOK_TAG_PREFIX!r} are the runbook's own ({', '.join(own)}); rename or remove them")
+    seen: dict[str, str] = {}
+    for name in tags:
+        if name.lower() in seen:
+            problems.append(f"tags {seen[name.lower()]!r} and {name!r} differ only by case; Azure treats tag names "
+                            "case-insensitively, so keep one")
+        seen.setdefault(name.lower(), name)
+    room = MAX_TAGS - RUNBOOK_TAG_SLOTS
+    if len(tags) > room:
+        problems.append(f"{len(tags)} tags given; Azure allows {MAX_TAGS} per resource and the runbook adds up to "
+                        f"{RUNBOOK_TAG_SLOTS} of its own, so keep at most {room}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return tags
+
+
+def peering_name(local_vnet: str, remote_vnet: str) -> str:
+    """The name of the peering from one VNet to another."""
+    return f"{local_vnet}-to-{remote_vnet}"
+
+
+def public_ip_name(owner: str) -> str:
+    """The name of the public IP a firewall or a VPN gateway gets."""
+    return f"pip-{owner}"
+
+
+DNS_PREFIX_MAX = 54
+_DNS_PREFIX = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?")
+
+
+def dns_prefix_problems(prefix: str) -> list[str]:
+    """Why ``prefix`` cannot be an AKS dnsPrefix: 1-54 letters, digits and '-', starting and ending with a letter or digit."""
+    problems = []
+    if not 1 <= len(prefix) <= DNS_PREFIX_MAX:
+        problems.append(f"must be 1-{DNS_PREFIX_MAX} characters long (has {len(prefix)})")
+    if not _DNS_PREFIX.fullmatch(prefix):
+        problems.append("may contain only letters, digits and '-', starting and ending with a letter or digit")
+    return problems
+
+
 CREDENTIAL_WORDS = ("secret", "password", "passwd", "token", "credential", "certificate", "private_key",
                     "client_key", "access_key", "api_key", "connection_string")
 _CREDENTIAL_TOKENS = {"pwd", "sas", "pat", "pfx", "pem"}

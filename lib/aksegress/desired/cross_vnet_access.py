@@ -5,6 +5,9 @@ Which VNet gets the link: a spoke that keeps Azure DNS resolves from its own VNe
 there (the article's way); a spoke whose DNS is the firewall proxy resolves from the hub, so the zone is
 linked to the hub. An application rule also makes the firewall resolve the API server's name itself,
 from the hub, so that mode links the zone to the hub as well.
+
+Links are told apart by the VNet's id, never its name: a hub and a spoke VNet may share a name in different
+subscriptions, as Azure allows.
 """
 
 from __future__ import annotations
@@ -69,18 +72,25 @@ def link_targets(params, source_key: str) -> list[tuple[str, object]]:
     return targets
 
 
-def zone_link_id(zone_id: str, site) -> str:
-    return f"{zone_id}/virtualNetworkLinks/link-{site.vnet.name}"
+def zone_link_name(params, owner: str) -> str:
+    """``link-<vnet>``, or ``link-<owner>-<vnet>`` when another VNet of the params has the same name."""
+    site = params.hub if owner == "hub" else params.spokes[owner]
+    shared = sum(1 for v in params.all_vnets() if v.vnet.name.lower() == site.vnet.name.lower()) > 1
+    return f"link-{owner}-{site.vnet.name}"[:80].rstrip(".-") if shared else f"link-{site.vnet.name}"
+
+
+def zone_link_id(zone_id: str, params, owner: str) -> str:
+    return f"{zone_id}/virtualNetworkLinks/{zone_link_name(params, owner)}"
 
 
 def zone_links(params, facts) -> list[Desired]:
     out, seen = [], set()
     for rule in params.access:
         zone = facts.cluster(rule.cluster).zone_id
-        for _, site in link_targets(params, rule.from_):
-            link = zone_link_id(zone, site)
-            if link.lower() not in seen:
-                seen.add(link.lower())
+        for owner, site in link_targets(params, rule.from_):
+            link = zone_link_id(zone, params, owner)
+            if (zone.lower(), vnet_id(site).lower()) not in seen:
+                seen.add((zone.lower(), vnet_id(site).lower()))
                 out.append(Desired(link, {"location": "global", "tags": tags_for(params), "properties": {
                     "virtualNetwork": {"id": vnet_id(site)}, "registrationEnabled": False}}))
     return out

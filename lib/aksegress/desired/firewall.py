@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aksegress import arm_ids
+from aksegress import arm_ids, naming
 from aksegress.desired.common import NETWORK, subnet_id, tags_for
 from aksegress.params import FIREWALL_SUBNET, GATEWAY_SUBNET
 from aksegress.plan import Desired
@@ -24,7 +24,7 @@ def policy_id(params) -> str:
 
 
 def public_ip_id(params, owner: str) -> str:
-    return _hub_id(params, "publicIPAddresses", f"pip-{owner}")
+    return _hub_id(params, "publicIPAddresses", naming.public_ip_name(owner))
 
 
 def gateway_id(params) -> str:

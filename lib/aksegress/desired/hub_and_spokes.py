@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aksegress import arm_ids
+from aksegress import arm_ids, naming
 from aksegress.desired.common import subnet_id, tags_for, vnet_id
 from aksegress.plan import Desired
 
@@ -26,7 +26,7 @@ def networks(params, facts=None) -> list[Desired]:
 
 
 def peering_name(local, remote) -> str:
-    return f"{local.vnet.name}-to-{remote.vnet.name}"
+    return naming.peering_name(local.vnet.name, remote.vnet.name)
 
 
 def peering_id(local, remote) -> str:

@@ -29,6 +29,8 @@ def cluster_body(params, spoke) -> dict:
     }
     if c.kubernetes_version:
         props["kubernetesVersion"] = c.kubernetes_version
+    if c.max_pods:
+        props["agentPoolProfiles"][0]["maxPods"] = c.max_pods
     return {"location": params.location, "tags": tags_for(params), "identity": {"type": "SystemAssigned"}, "properties": props}
 
 

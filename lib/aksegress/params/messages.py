@@ -62,9 +62,15 @@ def _message(error: dict) -> str:
     if kind == "value_error":
         return str(error["ctx"]["error"])
     if kind == "literal_error":
-        return f"{error['input']!r} is not valid; use {error['ctx']['expected']}"
+        return f"{_shown(error['input'])} is not valid; use {error['ctx']['expected']}"
     text = error["msg"]
-    return text if kind.endswith("_type") and isinstance(error["input"], dict) else f"{text} (got {error['input']!r})"
+    return text if kind.endswith("_type") and isinstance(error["input"], dict) else f"{text} (got {_shown(error['input'])})"
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """The value a user wrote, cut short so a huge value is never echoed whole."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def pydantic_problems(err: ValidationError, prefix: tuple = ()) -> list[Problem]:

@@ -7,7 +7,7 @@ from functools import partial
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
 from aksegress import naming
 from aksegress.addressing import AZURE_SMALLEST_PREFIX, azure_nth_usable, azure_usable_count, parse_address, parse_network
@@ -16,6 +16,10 @@ FIREWALL_SUBNET = "AzureFirewallSubnet"
 GATEWAY_SUBNET = "GatewaySubnet"
 AKS_RESERVED_RANGES = tuple(IPv4Network(n) for n in ("169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24"))
 """Ranges AKS clusters may not use for their VNet or their service CIDR."""
+AZURE_REFUSED_RANGES = tuple(IPv4Network(n) for n in ("224.0.0.0/4", "255.255.255.255/32", "127.0.0.0/8", "169.254.0.0/16",
+                                                      "168.63.129.16/32"))
+"""Ranges no VNet may hold: multicast, broadcast, loopback, link-local, Azure's platform address
+(docs/private-aks-egress.md#10-limits-azure-checks-before-it-builds)."""
 
 
 def _azure_sized(network: IPv4Network) -> IPv4Network:
@@ -66,6 +70,15 @@ class VNet(_Model):
     name: VnetName
     address_space: list[Cidr] = Field(min_length=1)
 
+    @field_validator("address_space")
+    @classmethod
+    def _outside_refused_ranges(cls, spaces: list[IPv4Network]) -> list[IPv4Network]:
+        hits = [f"{n} overlaps {r}" for n in spaces for r in AZURE_REFUSED_RANGES if n.overlaps(r)]
+        if hits:
+            raise ValueError("; ".join(hits) + ", which Azure reserves and refuses in any VNet (multicast, broadcast, "
+                             "loopback, link-local or its platform address 168.63.129.16); pick private space such as 10.0.0.0/8")
+        return spaces
+
 
 class Firewall(_Model):
     """The hub's Azure Firewall and its policy.
@@ -80,8 +93,8 @@ class Firewall(_Model):
     tier: Annotated[str, AfterValidator(partial(_one_of, ("Standard", "Premium"), {
         "Basic": "the Basic tier needs an extra AzureFirewallManagementSubnet and forced tunnelling; "
                  "use Standard or Premium"}))] = "Standard"
-    dns_proxy: bool = True
-    allow_azure_ips: bool = False
+    dns_proxy: StrictBool = True
+    allow_azure_ips: StrictBool = False
     threat_intel: Annotated[Literal["Off", "Alert", "Deny"], BeforeValidator(_yaml_off)] = "Alert"
 
 
@@ -97,12 +110,13 @@ class Cluster(_Model):
 
     ``subnet`` names a subnet of the same spoke. Defaults follow the article: one Standard_D2s_v5 node,
     Azure CNI, service CIDR 10.41.0.0/16 with DNS at 10.41.0.10. Optional ``kubernetes_version`` (AKS default
-    when absent).
+    when absent) and ``max_pods`` per node (AKS's Azure CNI default, 30, when absent; it sizes the subnet).
     """
 
     name: ClusterName
     subnet: str
-    node_count: int = Field(1, ge=1, le=1000)
+    node_count: StrictInt = Field(1, ge=1, le=1000)
+    max_pods: StrictInt | None = Field(None, ge=10, le=250)
     vm_size: VmSize = "Standard_D2s_v5"
     network_plugin: Annotated[str, AfterValidator(partial(_one_of, ("azure",), {
         "kubenet": "kubenet with outbound type userDefinedRouting needs a user-assigned identity and a "
@@ -196,9 +210,7 @@ class Params(_Model):
     @field_validator("tags")
     @classmethod
     def _tags_fit_arm(cls, tags: dict[str, str]) -> dict[str, str]:
-        for key, value in tags.items():
-            naming.check_tag(key, value)
-        return tags
+        return naming.check_tags(tags)
 
     def sites(self) -> list[tuple[str, Hub | Spoke]]:
         """(owner, site) for the hub then each spoke, in file order."""

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from aksegress.errors import ParamsError
+from aksegress.params.azure_limits import azure_limit_problems
 from aksegress.params.messages import pydantic_problems
 from aksegress.params.models import AccessRule, Hub, Params, Spoke
 from aksegress.params.relations import Problem, relation_problems
@@ -58,6 +59,7 @@ def validate_params(data: Any, source: str = "<params>") -> Params:
     declared = {str(k): {f for f, x in v.items() if x is not None} if isinstance(v, dict) else set()
                 for k, v in raw_spokes.items()}
     problems += relation_problems(data.get("environment"), data.get("confirm_teardown"), hub, declared, spokes, access)
+    problems += azure_limit_problems(data.get("target"), hub, spokes)
     if problems:
         raise ParamsError(source, problems)
     assert params is not None

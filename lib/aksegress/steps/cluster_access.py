@@ -1,4 +1,6 @@
-"""Step 07: a user kubeconfig for each cluster, and its nodes, namespaces and system pods via run-command."""
+"""Step 07: a user kubeconfig for each cluster, and its nodes, namespaces and system pods via run-command.
+
+Everything is keyed by spoke: two spokes may hold clusters of the same name, as Azure allows."""
 
 from __future__ import annotations
 
@@ -18,36 +20,39 @@ def no_resources(params, facts) -> list:
 
 def kubeconfigs(step) -> list:
     folder = kube_dir(step.params.environment)
-    return [write_user_kubeconfig(step.runbook.clients(s.subscription_id), s.resource_group, s.cluster.name, folder)
-            for _, s in step.params.spokes_with_cluster()]
+    return [write_user_kubeconfig(step.runbook.clients(s.subscription_id), s.resource_group, s.cluster.name, folder, key)
+            for key, s in step.params.spokes_with_cluster()]
 
 
 def kubeconfig_table(step) -> pd.DataFrame:
-    return pd.DataFrame([{"cluster": k.cluster, "server": k.server, "context": k.context, "user": k.user, "file": str(k.path)}
-                         for k in kubeconfigs(step)])
+    return pd.DataFrame([{"spoke": k.spoke, "cluster": k.cluster, "server": k.server, "context": k.context, "user": k.user,
+                          "file": str(k.path)} for k in kubeconfigs(step)])
 
 
 def _kubectl(step, what: str) -> pd.DataFrame:
     frames = []
-    for _key, spoke in step.params.spokes_with_cluster():
+    for key, spoke in step.params.spokes_with_cluster():
         result = run_kubectl(step.runbook.clients(spoke.subscription_id), spoke.resource_group, spoke.cluster.name, COMMANDS[what])
         frame = kubectl_table(result.logs)
         frame.insert(0, "cluster", spoke.cluster.name)
+        frame.insert(0, "spoke", key)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def checks(step) -> list[Verdict]:
     out = []
-    configs = {k.cluster: k for k in kubeconfigs(step)}
+    configs = {k.spoke: k for k in kubeconfigs(step)}
     nodes = _kubectl(step, "nodes")
+    names = [spoke.cluster.name for _, spoke in step.params.spokes_with_cluster()]
     for key, spoke in step.params.spokes_with_cluster():
         facts = step.runbook.facts.cluster(key)
-        server = configs[spoke.cluster.name].server
-        out.append(Verdict(f"{spoke.cluster.name} kubeconfig points at the private FQDN", facts.private_fqdn in server, server))
-        mine = nodes[nodes["cluster"] == spoke.cluster.name] if len(nodes) else nodes
+        label = spoke.cluster.name if names.count(spoke.cluster.name) == 1 else f"{spoke.cluster.name} ({key})"
+        server = configs[key].server
+        out.append(Verdict(f"{label} kubeconfig points at the private FQDN", facts.private_fqdn in server, server))
+        mine = nodes[nodes["spoke"] == key] if len(nodes) else nodes
         ready = int((mine["STATUS"] == "Ready").sum()) if len(mine) else 0
-        out.append(Verdict(f"{spoke.cluster.name} has {spoke.cluster.node_count} Ready node(s)", ready == spoke.cluster.node_count,
+        out.append(Verdict(f"{label} has {spoke.cluster.node_count} Ready node(s)", ready == spoke.cluster.node_count,
                            f"{ready} Ready of {len(mine)} listed"))
     return out
 
