@@ -20,6 +20,7 @@ import ipaddress
 import uuid
 from datetime import UTC, datetime
 
+from aksegress.aks_catalog import minor_of, offline_catalog
 from aksegress.emulator.engine import Arm, ArmError, ArmResponse, ResourceHandler
 from aksegress.emulator.kubectl import run_kubectl
 from aksegress.emulator.providers.compute import CommandResultHandler
@@ -27,6 +28,7 @@ from aksegress.emulator.providers.nic import PRIVATE_ENDPOINT, endpoint_address
 from aksegress.emulator.providers.resources import GROUP_TYPE
 from aksegress.emulator.shell import run_script, snapshot_of
 from aksegress.emulator.store import Record
+from aksegress.naming import dns_prefix_problems
 from aksegress.netmodel import egress_readiness, trace
 
 CLUSTER = "Microsoft.ContainerService/managedClusters"
@@ -91,6 +93,33 @@ def _check_service_network(arm: Arm, network: dict, subnet: Record | None) -> No
             if prefix and ipaddress.ip_network(prefix, strict=False).overlaps(service):
                 raise _refuse("ServiceCidrOverlapExistingSubnetsCidr",
                               f"The specified service CIDR {service} is conflicted with an existing subnet CIDR {prefix}")
+
+
+def _check_version(version: str) -> None:
+    if minor_of(version) not in offline_catalog().kubernetes_minors:
+        raise _refuse("AgentPoolK8sVersionNotSupported", f"Version {version} is not supported in this region. Please use "
+                                                         "[az aks get-versions] command to get the supported version list in this region.")
+
+
+def _check_dns_prefix(prefix: str) -> None:
+    if dns_prefix_problems(prefix):
+        raise _refuse("InvalidParameter", f"The value of parameter dnsPrefix is invalid. Error details: DNS prefix '{prefix}' is "
+                                          "invalid. DNS prefix must contain between 1 and 54 characters, only letters, numbers and "
+                                          "hyphens, and start and end with a letter or number. Please see https://aka.ms/aks-naming-rules "
+                                          "for more details.")
+
+
+def _check_subnet_size(pools: list[dict], subnet: Record | None, plugin: str) -> None:
+    """With Azure CNI, AKS reserves maxPods + 1 addresses per node up front (InsufficientSubnetSize)."""
+    if subnet is None or plugin != "azure":
+        return
+    sprops = subnet.body.get("properties") or {}
+    prefix = (sprops.get("addressPrefixes") or [sprops.get("addressPrefix")])[0]
+    available = ipaddress.ip_network(prefix, strict=False).num_addresses - 5
+    wanted = sum(p["count"] * (p["maxPods"] + 1) for p in pools if (p.get("vnetSubnetID") or "").lower() == subnet.key)
+    if wanted > available:
+        raise _refuse("InsufficientSubnetSize", f"Pre-allocated IPs {wanted} exceeds IPs available {available} in Subnet Cidr "
+                                                f"{prefix}, Subnet Name {subnet.body['name']}. http://aka.ms/aks/insufficientsubnetsize")
 
 
 def _check_routing(arm: Arm, network: dict, subnet: Record | None, subnet_id: str, identity: dict) -> None:
@@ -168,6 +197,8 @@ class ManagedClusterHandler(ResourceHandler):
             identity.update(principalId=_uuid(cid, "principal"), tenantId=_tenant(arm, sub))
         body["identity"] = identity
         version = props.get("kubernetesVersion") or DEFAULT_VERSION
+        if not existing or version != existing.body["properties"].get("kubernetesVersion"):
+            _check_version(version)
         network = _network_profile(props)
         pools = _agent_pools(props, version, network["networkPlugin"])
         subnet_id = next((p["vnetSubnetID"] for p in pools if p.get("vnetSubnetID")), "")
@@ -175,8 +206,10 @@ class ManagedClusterHandler(ResourceHandler):
         if subnet_id and subnet is None:
             raise _refuse("SubnetNotFound", f"The subnet {subnet_id} of agent pool {pools[0]['name']} was not found.")
         _check_service_network(arm, network, subnet)
+        _check_subnet_size(pools, subnet, network["networkPlugin"])
         _check_routing(arm, network, subnet, subnet_id, identity)
         prefix = props.get("dnsPrefix") or "".join(c for c in f"{name[:10]}-{rg[:16]}-{sub[:6]}" if c.isalnum() or c == "-")
+        _check_dns_prefix(prefix)
         label = f"{prefix.lower()}-{_digest(cid, 'fqdn')[:8]}"
         access = dict(props.get("apiServerAccessProfile") or {})
         private = bool(access.get("enablePrivateCluster"))

@@ -39,6 +39,19 @@ def _networks(prefixes: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv
     return networks
 
 
+_REFUSED_SPACES = tuple(ipaddress.ip_network(n) for n in ("224.0.0.0/4", "255.255.255.255/32", "127.0.0.0/8", "169.254.0.0/16",
+                                                             "168.63.129.16/32"))
+
+
+def _check_address_space(vnet: dict) -> None:
+    """Azure refuses multicast, broadcast, loopback, link-local and its platform address in a VNet (code unconfirmed)."""
+    for space in _networks(_space(vnet)):
+        hit = next((r for r in _REFUSED_SPACES if space.version == r.version and space.overlaps(r)), None)
+        if hit:
+            raise ArmError(400, "InvalidAddressSpace", f"Address space {space} of virtual network '{vnet['name']}' overlaps "
+                                                       f"{hit}, a range Azure reserves; it cannot be used in a virtual network.")
+
+
 def _space(vnet: dict) -> list[str]:
     return list((vnet.get("properties", {}).get("addressSpace") or {}).get("addressPrefixes") or [])
 
@@ -148,7 +161,7 @@ class VirtualNetworkHandler(ResourceHandler):
 
     def validate(self, arm, body, existing):
         props = body["properties"]
-        _networks(_space(body))
+        _check_address_space(body)
         props.pop("virtualNetworkPeerings", None)
         subnets = [_child_body(body["id"], SUBNET, "subnets", s, None) for s in props.get("subnets") or []]
         siblings = [(s["name"], _subnet_prefixes(s["properties"])) for s in subnets]
