@@ -11,7 +11,7 @@ from importlib import resources
 import yaml
 
 __all__ = ["AZURE_CNI_DEFAULT_MAX_PODS", "SYSTEM_POOL_MIN_MEMORY_GB", "SYSTEM_POOL_MIN_PODS", "SYSTEM_POOL_MIN_VCPUS",
-           "Catalog", "VmSize", "minor_of", "offline_catalog"]
+           "Catalog", "VmSize", "minor_of", "offline_catalog", "sorted_minors"]
 
 AZURE_CNI_DEFAULT_MAX_PODS = 30
 """Pods per node AKS sets with Azure CNI when the pool names no maxPods (docs/private-aks-egress.md#10-limits-azure-checks-before-it-builds)."""
@@ -34,9 +34,20 @@ class Catalog:
     as_of: str
     kubernetes_minors: tuple[str, ...]
     vm_sizes: dict[str, VmSize]
+    patches: frozenset[str] = frozenset()
+    live: bool = False
 
     def vm_size(self, name: str) -> VmSize | None:
         return self.vm_sizes.get(name.lower())
+
+    @property
+    def source_short(self) -> str:
+        return "the live lists of the location" if self.live else "the list shipped with aksegress"
+
+
+def sorted_minors(minors) -> tuple[str, ...]:
+    """Minors oldest first, compared as numbers (1.9 before 1.10)."""
+    return tuple(sorted(set(minors), key=lambda m: tuple(int(x) for x in m.split(".") if x.isdigit())))
 
 
 def minor_of(version: str) -> str:
@@ -49,4 +60,4 @@ def offline_catalog() -> Catalog:
     """The catalog shipped with the package."""
     raw = yaml.safe_load(resources.files("aksegress.data").joinpath("aks-catalog.yaml").read_text(encoding="utf-8"))
     sizes = {name.lower(): VmSize(name, int(cpu), float(mem)) for name, (cpu, mem) in raw["vm_sizes"].items()}
-    return Catalog(" ".join(raw["source"].split()), str(raw["as_of"]), tuple(raw["kubernetes_minors"]), sizes)
+    return Catalog(" ".join(raw["source"].split()), str(raw["as_of"]), sorted_minors(raw["kubernetes_minors"]), sizes)

@@ -162,3 +162,33 @@ def test_a_huge_value_is_not_echoed_whole(data, problems):
     data["spokes"]["spoke1"]["cluster"]["node_count"] = "9" * 100_000
     message = problems(data)["spokes.spoke1.cluster.node_count"]
     assert len(message) < 300 and "100,002 characters" in message
+
+
+def _live(versions: list[str], skus: dict[str, tuple[int, int]]):
+    from aksegress.live_catalog import catalog_from_arm
+
+    arm_versions = {"values": [{"version": v, "patchVersions": {f"{v}.1": {}}} for v in versions]}
+    arm_skus = [{"resourceType": "virtualMachines", "name": name, "capabilities": [{"name": "vCPUs", "value": str(cpu)},
+                                                                                   {"name": "MemoryGB", "value": str(mem)}]}
+                for name, (cpu, mem) in skus.items()]
+    return catalog_from_arm(arm_versions, arm_skus, "eastus2")
+
+
+def test_on_azure_a_version_the_location_does_not_offer_is_refused_from_the_live_list(data):
+    from aksegress.params.azure_limits import catalog_problems
+
+    data["target"] = "azure"
+    data["spokes"]["spoke1"]["cluster"]["kubernetes_version"] = "1.99"
+    spokes = validate_params(data).spokes
+    found = dict(catalog_problems(spokes, _live(["1.32", "1.33"], {"Standard_D2s_v5": (2, 8), "Standard_B2s": (2, 4)}), complete=True))
+    assert "is not offered by AKS per the live lists of the location" in found["spokes.spoke1.cluster.kubernetes_version"]
+
+
+def test_on_azure_a_size_the_location_does_not_offer_is_refused_from_the_live_list(data):
+    from aksegress.params.azure_limits import catalog_problems
+
+    data["target"] = "azure"
+    data["spokes"]["spoke1"]["cluster"]["vm_size"] = "Standard_D96s_v9"
+    spokes = validate_params(data).spokes
+    found = dict(catalog_problems(spokes, _live(["1.33"], {"Standard_D2s_v5": (2, 8), "Standard_B2s": (2, 4)}), complete=True))
+    assert "'Standard_D96s_v9' is not a VM size in the live lists" in found["spokes.spoke1.cluster.vm_size"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aksegress import aks_catalog as aks
 from aksegress import naming
 from aksegress.addressing import azure_usable_count
-from aksegress.aks_catalog import minor_of, offline_catalog
+from aksegress.aks_catalog import Catalog, minor_of, offline_catalog
 from aksegress.params.models import FIREWALL_SUBNET, GATEWAY_SUBNET, Cluster, Hub, Site, Spoke
 
 Problem = tuple[str, str]
@@ -42,27 +42,35 @@ def _capacity(key: str, spoke: Spoke) -> list[Problem]:
     return problems
 
 
-def _catalog(key: str, cluster: Cluster, target: object) -> list[Problem]:
-    """Versions and sizes against the dated list; on Azure, what the list does not know is left to step 00's live check."""
-    catalog, path, problems = offline_catalog(), f"spokes.{key}.cluster", []
-    offline_only = target != "azure"
-    dated = f"the list shipped with aksegress (as of {catalog.as_of})"
-    version = cluster.kubernetes_version
-    if version:
-        minor, known = minor_of(version), catalog.kubernetes_minors
-        older = tuple(int(x) for x in minor.split(".")) < tuple(int(x) for x in known[0].split("."))
-        if minor not in known and (older or offline_only):
-            why = "is out of standard support" if older else "is not offered"
-            problems.append((f"{path}.kubernetes_version", f"{version!r}: Kubernetes {minor} {why} by AKS per {dated}; "
-                             f"use one of {', '.join(known)} or leave it out for AKS's default"))
-    size = catalog.vm_size(cluster.vm_size)
-    if size is None and offline_only:
-        problems.append((f"{path}.vm_size", f"{cluster.vm_size!r} is not a VM size in {dated}; use one of "
-                         f"Standard_D2s_v5, Standard_D4s_v5, Standard_D2as_v5 (or target azure, which checks the live list)"))
-    elif size is not None and (size.vcpus < aks.SYSTEM_POOL_MIN_VCPUS or size.memory_gb < aks.SYSTEM_POOL_MIN_MEMORY_GB):
-        problems.append((f"{path}.vm_size", f"{size.name} has {size.vcpus} vCPU(s) and {size.memory_gb:g} GB; an AKS "
-                         f"system pool needs at least {aks.SYSTEM_POOL_MIN_VCPUS} vCPUs and {aks.SYSTEM_POOL_MIN_MEMORY_GB} GB, "
-                         "e.g. Standard_D2s_v5"))
+def catalog_problems(spokes: dict[str, Spoke], catalog: Catalog, complete: bool) -> list[Problem]:
+    """Versions and sizes against ``catalog``; when it is not ``complete`` (the dated list, on Azure), what it does
+    not know is left to step 00's check against the live lists."""
+    dated = f"{catalog.source_short} (as of {catalog.as_of})"
+    problems = []
+    for key, spoke in spokes.items():
+        cluster, path = spoke.cluster, f"spokes.{key}.cluster"
+        if cluster and cluster.kubernetes_version:
+            version, known = cluster.kubernetes_version, catalog.kubernetes_minors
+            minor = minor_of(version)
+            older = bool(known) and tuple(int(x) for x in minor.split(".")) < tuple(int(x) for x in known[0].split("."))
+            if minor not in known and (older or complete):
+                why = "is out of standard support" if older else "is not offered"
+                problems.append((f"{path}.kubernetes_version", f"{version!r}: Kubernetes {minor} {why} by AKS per {dated}; "
+                                 f"use one of {', '.join(known)} or leave it out for AKS's default"))
+            elif minor in known and version != minor and catalog.patches and version not in catalog.patches:
+                problems.append((f"{path}.kubernetes_version", f"{version!r} is not a patch AKS offers per {dated}; use "
+                                 f"{minor} (AKS picks the latest patch) or one of {', '.join(sorted(v for v in catalog.patches if minor_of(v) == minor))}"))
+        if cluster:
+            size = catalog.vm_size(cluster.vm_size)
+            if size is None and complete:
+                problems.append((f"{path}.vm_size", f"{cluster.vm_size!r} is not a VM size in {dated}; use e.g. Standard_D2s_v5 "
+                                 "or Standard_D4s_v5" + ("" if catalog.live else " (target azure checks the live list instead)")))
+            elif size is not None and (size.vcpus < aks.SYSTEM_POOL_MIN_VCPUS or size.memory_gb < aks.SYSTEM_POOL_MIN_MEMORY_GB):
+                problems.append((f"{path}.vm_size", f"{size.name} has {size.vcpus} vCPU(s) and {size.memory_gb:g} GB; an AKS "
+                                 f"system pool needs at least {aks.SYSTEM_POOL_MIN_VCPUS} vCPUs and {aks.SYSTEM_POOL_MIN_MEMORY_GB} GB, "
+                                 "e.g. Standard_D2s_v5"))
+        if spoke.test_vm and complete and catalog.vm_size(spoke.test_vm.size) is None:
+            problems.append((f"spokes.{key}.test_vm.size", f"{spoke.test_vm.size!r} is not a VM size in {dated}; use e.g. Standard_B2s"))
     return problems
 
 
@@ -127,8 +135,5 @@ def azure_limit_problems(target: object, hub: Hub | None, spokes: dict[str, Spok
     problems = _composed_names(hub, spokes) + _collisions(hub, spokes)
     for key, spoke in spokes.items():
         if spoke.cluster:
-            problems += _capacity(key, spoke) + _catalog(key, spoke.cluster, target)
-        if spoke.test_vm and target != "azure" and offline_catalog().vm_size(spoke.test_vm.size) is None:
-            problems.append((f"spokes.{key}.test_vm.size", f"{spoke.test_vm.size!r} is not a VM size in the list shipped with "
-                             f"aksegress (as of {offline_catalog().as_of}); use e.g. Standard_B2s"))
-    return problems
+            problems += _capacity(key, spoke)
+    return problems + catalog_problems(spokes, offline_catalog(), complete=target != "azure")

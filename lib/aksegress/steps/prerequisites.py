@@ -8,6 +8,7 @@ from aksegress import arm_ids
 from aksegress.checks import Verdict
 from aksegress.desired.common import ENV_TAG
 from aksegress.desired.prerequisites import resource_groups
+from aksegress.live_catalog import live_catalog_precheck
 from aksegress.steps.spec import StepSpec
 
 
@@ -51,4 +52,5 @@ STEP = StepSpec(
     desired=resource_groups,
     tables={"address plan": address_plan, "resource groups": resource_group_table},
     checks=checks,
+    precheck=live_catalog_precheck,
 )
