@@ -93,8 +93,19 @@ def hub_of(snap: Snapshot):
 
 def access_pairs(params, snap: Snapshot) -> list[tuple[str, str]]:
     """The (source, target) labels of the params' access entries: each entry's test VM (or its VNet until the VM
-    exists) to the private API server of the cluster it names."""
-    return [(cell.source.label, cell.target.label) for cell in reachability(params, snap).granted()]
+    exists) to the private API server of the cluster it names; by id where another resource has the same name."""
+    def shared(table: dict, name: str) -> bool:
+        return sum(1 for item in table.values() if item.name.lower() == name.lower()) > 1
+
+    pairs = []
+    for cell in reachability(params, snap).granted():
+        source, target, cluster = cell.source.label, cell.target.label, cell.target.cluster
+        if cell.source.resource_id in snap.vms and shared(snap.vms, source):
+            source = cell.source.resource_id
+        if cluster is not None and shared(snap.clusters, cluster.name):
+            target = f"cluster:{cluster.id}"
+        pairs.append((source, target))
+    return pairs
 
 
 def trace_paths(snap: Snapshot, pairs: list[tuple[str, str]], port: int = 443, intent=None) -> tuple[list[AccessPath], list[str]]:
