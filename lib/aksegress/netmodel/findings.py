@@ -150,6 +150,17 @@ def _network_findings(snap: Snapshot) -> list[Finding]:
                                f"peering {peering.name} has allowForwardedTraffic=false, so {snap.vnets[peering.vnet_id].name} does not "
                                "accept traffic the hub firewall forwards (documented requirement). Azure has been reported not to "
                                "enforce this in all cases.", "C", f"set allowForwardedTraffic=true on {peering.name}"))
+    gateway_hubs = {g.vnet_id for g in snap.gateways.values()}
+    for peering in snap.peerings.values():
+        back = snap.peering(peering.remote_vnet_id, peering.vnet_id)
+        if peering.remote_vnet_id in gateway_hubs and peering.vnet_id not in gateway_hubs and back is not None and \
+                not (peering.use_remote_gateways and back.allow_gateway_transit):
+            spoke, hub = snap.vnets[peering.vnet_id].name, snap.vnets[peering.remote_vnet_id].name
+            change = " and ".join(([] if back.allow_gateway_transit else [f"allowGatewayTransit=true on {back.name}"])
+                                  + ([] if peering.use_remote_gateways else [f"useRemoteGateways=true on {peering.name}"]))
+            out.append(Finding("gateway-transit-missing", "Warning", peering.id,
+                               f"hub {hub} has a virtual network gateway, but {spoke} does not use it (gateway transit is off), so "
+                               f"routes to on-premises do not reach {spoke}.", fix=f"set {change}"))
     for cluster in snap.clusters.values():
         for subnet_id in cluster.node_subnet_ids:
             subnet = snap.subnets.get(subnet_id)
