@@ -69,6 +69,15 @@ def _rule_findings(snap: Snapshot) -> list[Finding]:
     out: list[Finding] = []
     for fw in snap.firewalls.values():
         policy = compiled_policy(snap, fw)
+        everywhere = [c for c in policy.rules if c.phase == "Network" and any(p.length == 0 for p in c.destinations)]
+        by_fqdn: dict[str, list[CompiledRule]] = {}
+        wildcards: list[tuple[str, CompiledRule]] = []
+        for c in policy.rules:
+            for pattern in c.fqdns if c.phase == "Application" else ():
+                if pattern == "*" or pattern.startswith("*."):
+                    wildcards.append((pattern, c))
+                else:
+                    by_fqdn.setdefault(pattern, []).append(c)
         for i, rule in enumerate(policy.rules):
             for problem in rule.problems:
                 kind = "fqdn-network-rule-without-dns-proxy" if "DNS proxy" in problem else "unmatchable-rule-part"
@@ -78,7 +87,9 @@ def _rule_findings(snap: Snapshot) -> list[Finding]:
                 pool = policy.network_index.all_matches(rule.destinations[0].network) if rule.destinations else []
                 candidates = [c for c in pool if c.ordinal < i]
             else:
-                candidates = [c for c in policy.rules if c.phase == "Network" or (c.phase == rule.phase and c.ordinal < i)]
+                first = rule.fqdns[0] if rule.fqdns else None
+                covering = [] if first is None else by_fqdn.get(first, []) + [c for p, c in wildcards if _fqdn_covered(p, first)]
+                candidates = everywhere + [c for c in covering if c.phase == rule.phase and c.ordinal < i]
             phase_order = {"DNAT": 0, "Network": 1, "Application": 2}
             for earlier in sorted({c.ordinal: c for c in candidates}.values(), key=lambda c: (phase_order[c.phase], c.ordinal)):
                 if _shadows(earlier, rule):

@@ -15,6 +15,7 @@ from aksegress.netmodel.matrix import Cell
 from aksegress.netmodel.snapshot import Snapshot
 from aksegress.netmodel.verdicts import ASYMMETRIC_RETURN
 
+
 def cell_fix(cell: Cell) -> str | None:
     """The change that moves this cell towards intent: open an intended flow that fails, close an unintended one that
     is delivered; nothing for a cell that is as intended or whose intent is unknown and delivered."""
