@@ -86,9 +86,10 @@ def finding_dict(f: Finding) -> dict:
 
 
 def subnet_egress(snap: Snapshot) -> list[SubnetEgress]:
-    """Egress readiness of each node subnet of each cluster in the snapshot, in cluster order."""
+    """Egress readiness of each node subnet of each cluster in the snapshot, clusters by name (the same order whatever
+    order the resources were read in)."""
     out = []
-    for cluster in snap.clusters.values():
+    for cluster in sorted(snap.clusters.values(), key=lambda c: (c.name, c.id)):
         for subnet_id in dict.fromkeys(cluster.node_subnet_ids):
             subnet = snap.subnets.get(subnet_id)
             if subnet is None:
