@@ -15,7 +15,9 @@ import time
 import tracemalloc
 
 from aksegress.netmodel import Snapshot, reachability_matrix, trace
+from aksegress.netmodel.health import health_report
 from aksegress.netmodel.locate import source_for_vm, target_for_cluster
+from aksegress.netmodel.matrix import matrix_cells
 
 SUB = "00000000-0000-0000-0000-000000000000"
 FW_IP = "10.0.1.4"
@@ -132,6 +134,20 @@ def measure(spokes: int) -> dict:
             "peak_mib": peak_memory(resources), "dispositions": table["disposition"].value_counts().to_dict()}
 
 
+def measure_health(spokes: int) -> dict:
+    """The doctor's health check on a fresh snapshot: each VM to each cluster against intent (a spoke reaches its own
+    cluster only), egress readiness of every cluster subnet, and the estate findings."""
+    snap = Snapshot.from_resources(build_estate(spokes))
+    own = {(c.node_subnet_ids[0].rsplit("/subnets/", 1)[0], c.id) for c in snap.clusters.values()}
+    t0 = time.perf_counter()
+    cells = matrix_cells(snap, intent=own)
+    t1 = time.perf_counter()
+    report = health_report(snap, cells, intent_known=True)
+    t2 = time.perf_counter()
+    return {"spokes": spokes, "cells": len(cells), "matrix_s": t1 - t0, "rest_s": t2 - t1, "total_s": t2 - t0,
+            "subnets": len(report.egress), "findings": len(report.findings)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--spokes", type=int, default=300)
@@ -146,6 +162,12 @@ def main() -> None:
     small, big = results
     print(f"growth {small['spokes']} -> {big['spokes']} spokes: cells x{big['cells'] / small['cells']:.0f}, "
           f"matrix time x{big['matrix_s'] / small['matrix_s']:.1f}, per-cell time ratio {big['per_cell_us'] / small['per_cell_us']:.2f}")
+    health = [measure_health(args.small), measure_health(args.spokes)]
+    for h in health:
+        print(f"health check, {h['spokes']:>4} spokes: {h['total_s']:.2f} s ({h['cells']} cells in {h['matrix_s']:.2f} s; egress of "
+              f"{h['subnets']} cluster subnets and {h['findings']} findings in {h['rest_s']:.2f} s); target for 300 spokes: < 10 s")
+    print(f"health check growth: cells x{health[1]['cells'] / health[0]['cells']:.0f}, time x{health[1]['total_s'] / health[0]['total_s']:.1f}, "
+          f"per-cell time ratio {(health[1]['total_s'] / health[1]['cells']) / (health[0]['total_s'] / health[0]['cells']):.2f}")
 
 
 if __name__ == "__main__":

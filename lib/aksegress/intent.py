@@ -17,6 +17,7 @@ from aksegress.desired.common import vnet_id
 from aksegress.desired.cross_vnet_access import vm_id
 from aksegress.desired.private_aks import cluster_id
 from aksegress.errors import AksegressError
+from aksegress.netmodel.health import cell_fix
 from aksegress.netmodel.locate import Source, Target, locate_source, target_for_cluster
 from aksegress.netmodel.matrix import Cell, cells_frame, trace_cell, vnet_source
 from aksegress.netmodel.snapshot import Snapshot
@@ -63,8 +64,7 @@ def verdict_table(cells: Iterable[Cell]) -> pd.DataFrame:
     cells = list(cells)
     frame = cells_frame(cells)
     frame.insert(2, "verdict", [verdict_label(c.result.delivered, c.intended) for c in cells])
-    frame["fix"] = pd.Series([fix if as_intended(c.result.delivered, c.intended) is not True else None
-                              for c, fix in zip(cells, frame["fix"])], index=frame.index, dtype=object)
+    frame["fix"] = pd.Series([cell_fix(c) for c in cells], index=frame.index, dtype=object)
     return frame[VERDICT_COLUMNS]
 
 

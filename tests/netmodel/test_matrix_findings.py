@@ -60,5 +60,15 @@ def test_allow_forwarded_traffic_false_on_a_spoke_to_hub_peering_is_an_error_wit
     assert finding.severity == "Error" and finding.confidence == "C" and "reported not to enforce" in finding.message
 
 
-def test_a_healthy_article_estate_reports_only_the_broad_rule():
-    assert {f.kind for f in findings(article(link_spoke2=True).snapshot())} == {"broad-rule"}
+def test_a_healthy_article_estate_reports_only_the_broad_rule_and_the_hub_gateway_no_spoke_uses():
+    found = findings(article(link_spoke2=True).snapshot())
+    assert {f.kind for f in found} == {"broad-rule", "gateway-transit-missing"}
+    assert {f.severity for f in found if f.kind == "gateway-transit-missing"} == {"Warning"}
+
+
+def test_a_spoke_using_the_hub_gateway_through_gateway_transit_has_no_gateway_finding():
+    estate = article(link_spoke2=True)
+    for spoke in ("spoke1", "spoke2", "spoke3"):
+        estate.props(f"{spoke}-to-hub")["useRemoteGateways"] = True
+        estate.props(f"hub-to-{spoke}")["allowGatewayTransit"] = True
+    assert "gateway-transit-missing" not in {f.kind for f in findings(estate.snapshot())}

@@ -61,6 +61,19 @@ def cmd_doctor(args) -> int:
     return doctor_main(args.rest, live_snapshot=_live_snapshot)
 
 
+def cmd_snapshot(args) -> int:
+    from aksegress.cli.snapshot import snapshot_main
+
+    return snapshot_main(args.rest, read_resources=_live_resources)
+
+
+def _live_resources(args):
+    from aksegress.live import environment_resources
+    from aksegress.runbook import Runbook
+
+    return environment_resources(Runbook.open(args.env, params_file=args.params, connection_file=args.connection_file))
+
+
 def _live_snapshot(args):
     from aksegress.live import environment_snapshot
     from aksegress.runbook import Runbook
@@ -105,13 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="explain whether and why a flow gets through", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("snapshot", help="write the live estate as ARM JSON for `doctor --snapshot`", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_snapshot)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
-    if argv and argv[0] in ("emulator", "doctor"):
+    if argv and argv[0] in ("emulator", "doctor", "snapshot"):
         args = parser.parse_args(argv[:1])
         args.rest = argv[1:]
     else:

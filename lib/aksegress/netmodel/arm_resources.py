@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -91,21 +92,94 @@ def flatten(resources: Iterable[Any]) -> dict[str, dict]:
     return out
 
 
+_ENVELOPE = {"id", "name", "type", "location", "tags", "sku", "etag", "zones", "identity", "kind", "managedBy", "extendedLocation",
+             "systemData", "resourceGroup", "subscriptionId", "tenantId", "plan"}
+_SUBRESOURCE_LISTS = {"subnets", "ipConfigurations", "routes", "virtualNetworkPeerings", "securityRules"}
+_ARM_SPELLING = {k.lower(): k for k in ("privateIPAddress", "privateFQDN", "vnetSubnetID", "enableIPForwarding", "privateIPAllocationMethod",
+                                        "publicIPAddress", "podSubnetID", "privateIPAddressVersion")}
+_SECRET_WORDS = ("secret", "password", "kubeconfig", "customdata", "token", "sharedkey", "privatekey", "primarykey", "secondarykey",
+                 "credential", "connectionstring")
+
+
+def _arm_spelled(value: Any) -> Any:
+    """`az` prints SDK attribute names in camelCase (`privateIpAddress`); ARM spells a few differently (`privateIPAddress`)."""
+    if isinstance(value, dict):
+        return {_ARM_SPELLING.get(k.lower(), k): _arm_spelled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_arm_spelled(v) for v in value]
+    return value
+
+
+def _wrapped(resource: dict, child: bool = False) -> dict:
+    """An `az ... show` body (properties lifted to the top) put back in ARM's shape; an ARM body is returned as it is."""
+    if "properties" in resource or not (child or "id" in resource):
+        return resource
+    out = {k: v for k, v in resource.items() if k in _ENVELOPE}
+    out["properties"] = {k: ([_wrapped(c, True) if isinstance(c, dict) else c for c in v] if k in _SUBRESOURCE_LISTS and isinstance(v, list) else v)
+                         for k, v in resource.items() if k not in _ENVELOPE}
+    return out
+
+
+def as_arm(resource: dict) -> dict:
+    """One resource from any of the shapes the doctor reads (ARM GET body, Resource Graph row, `az ... show`) in ARM's shape."""
+    return _wrapped(_arm_spelled(resource))
+
+
+def _resources_in(doc: Any) -> list[dict]:
+    if isinstance(doc, dict):
+        for key in ("value", "data"):
+            if isinstance(doc.get(key), list):
+                return [r for r in doc[key] if isinstance(r, dict)]
+        return [doc] if doc.get("id") else []
+    if isinstance(doc, list):
+        return [r for r in doc if isinstance(r, dict)]
+    return []
+
+
 def read_directory(path: str | Path) -> list[dict]:
-    """Every resource in a folder of JSON files: one resource per file, a JSON list, or `{"value": [...]}`."""
+    """Every resource in a folder of JSON files (or one file): one resource per file, a JSON list, `{"value": [...]}`
+    (an ARM list), `{"data": [...]}` (an Azure Resource Graph query), in ARM's shape or as `az ... show` prints it."""
     root = Path(path)
-    if not root.is_dir():
-        raise AksegressError(f"snapshot folder not found: {root}", hint="pass a folder of ARM JSON files")
+    if not root.exists():
+        raise AksegressError(f"snapshot folder not found: {root}", hint="pass a folder of ARM JSON files (see `aksegress snapshot`)")
+    files = [root] if root.is_file() else sorted(root.rglob("*.json"))
     resources: list[dict] = []
-    for file in sorted(root.rglob("*.json")):
+    for file in files:
         try:
-            doc = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            doc = json.loads(file.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise AksegressError(f"{file}: not readable JSON ({exc})", hint="fix or remove the file") from exc
-        if isinstance(doc, dict) and isinstance(doc.get("value"), list):
-            resources.extend(doc["value"])
-        elif isinstance(doc, list):
-            resources.extend(doc)
-        elif isinstance(doc, dict):
-            resources.append(doc)
+        resources += [as_arm(r) for r in _resources_in(doc)]
+    if not resources:
+        raise AksegressError(f"no ARM JSON found in {root} ({len(files)} .json file(s), none holding a resource with an id)",
+                             hint="write one with `aksegress snapshot --env NAME DIR`, or save `az ... show` / `az graph query` output there")
     return resources
+
+
+def without_secrets(value: Any) -> Any:
+    """A copy with every property whose name speaks of a key, secret, password, token or kubeconfig left out."""
+    if isinstance(value, dict):
+        return {k: without_secrets(v) for k, v in value.items() if not any(w in k.lower().replace("_", "") for w in _SECRET_WORDS)}
+    if isinstance(value, list):
+        return [without_secrets(v) for v in value]
+    return value
+
+
+def write_directory(resources: Iterable[dict], path: str | Path) -> list[Path]:
+    """Each resource's GET body, secrets left out, to its own file in ``path`` (named from its id); the files written."""
+    root = Path(path)
+    root.mkdir(parents=True, exist_ok=True)
+    written = []
+    for resource in resources:
+        rid = norm_id(resource.get("id"))
+        if not rid:
+            continue
+        parts = [p for p in rid.split("/") if p]
+        name = "_".join(parts[3:4] + parts[5:]) if len(parts) > 5 else "_".join(parts)
+        stem = f"{parts[1]}_{name}".replace(":", "_")
+        if len(stem) > 180:
+            stem = stem[:160] + "_" + hashlib.sha1(rid.encode()).hexdigest()[:12]
+        file = root / f"{stem}.json"
+        file.write_text(json.dumps(without_secrets(resource), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        written.append(file)
+    return written

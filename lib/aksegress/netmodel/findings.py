@@ -69,6 +69,15 @@ def _rule_findings(snap: Snapshot) -> list[Finding]:
     out: list[Finding] = []
     for fw in snap.firewalls.values():
         policy = compiled_policy(snap, fw)
+        everywhere = [c for c in policy.rules if c.phase == "Network" and any(p.length == 0 for p in c.destinations)]
+        by_fqdn: dict[str, list[CompiledRule]] = {}
+        wildcards: list[tuple[str, CompiledRule]] = []
+        for c in policy.rules:
+            for pattern in c.fqdns if c.phase == "Application" else ():
+                if pattern == "*" or pattern.startswith("*."):
+                    wildcards.append((pattern, c))
+                else:
+                    by_fqdn.setdefault(pattern, []).append(c)
         for i, rule in enumerate(policy.rules):
             for problem in rule.problems:
                 kind = "fqdn-network-rule-without-dns-proxy" if "DNS proxy" in problem else "unmatchable-rule-part"
@@ -78,7 +87,9 @@ def _rule_findings(snap: Snapshot) -> list[Finding]:
                 pool = policy.network_index.all_matches(rule.destinations[0].network) if rule.destinations else []
                 candidates = [c for c in pool if c.ordinal < i]
             else:
-                candidates = [c for c in policy.rules if c.phase == "Network" or (c.phase == rule.phase and c.ordinal < i)]
+                first = rule.fqdns[0] if rule.fqdns else None
+                covering = [] if first is None else by_fqdn.get(first, []) + [c for p, c in wildcards if _fqdn_covered(p, first)]
+                candidates = everywhere + [c for c in covering if c.phase == rule.phase and c.ordinal < i]
             phase_order = {"DNAT": 0, "Network": 1, "Application": 2}
             for earlier in sorted({c.ordinal: c for c in candidates}.values(), key=lambda c: (phase_order[c.phase], c.ordinal)):
                 if _shadows(earlier, rule):
@@ -150,6 +161,17 @@ def _network_findings(snap: Snapshot) -> list[Finding]:
                                f"peering {peering.name} has allowForwardedTraffic=false, so {snap.vnets[peering.vnet_id].name} does not "
                                "accept traffic the hub firewall forwards (documented requirement). Azure has been reported not to "
                                "enforce this in all cases.", "C", f"set allowForwardedTraffic=true on {peering.name}"))
+    gateway_hubs = {g.vnet_id for g in snap.gateways.values()}
+    for peering in snap.peerings.values():
+        back = snap.peering(peering.remote_vnet_id, peering.vnet_id)
+        if peering.remote_vnet_id in gateway_hubs and peering.vnet_id not in gateway_hubs and back is not None and \
+                not (peering.use_remote_gateways and back.allow_gateway_transit):
+            spoke, hub = snap.vnets[peering.vnet_id].name, snap.vnets[peering.remote_vnet_id].name
+            change = " and ".join(([] if back.allow_gateway_transit else [f"allowGatewayTransit=true on {back.name}"])
+                                  + ([] if peering.use_remote_gateways else [f"useRemoteGateways=true on {peering.name}"]))
+            out.append(Finding("gateway-transit-missing", "Warning", peering.id,
+                               f"hub {hub} has a virtual network gateway, but {spoke} does not use it (gateway transit is off), so "
+                               f"routes to on-premises do not reach {spoke}.", fix=f"set {change}"))
     for cluster in snap.clusters.values():
         for subnet_id in cluster.node_subnet_ids:
             subnet = snap.subnets.get(subnet_id)

@@ -58,8 +58,10 @@ def locate_source(snap: Snapshot, ref: str) -> Source:
     try:
         vnet = snap.find_vnet(ref)
     except AksegressError:
+        vnet = _vnet_by_word(snap, ref)
+    if vnet is None:
         raise AksegressError(f"source {ref!r} is not a VM, subnet or VNet in the snapshot",
-                             hint="name a VM, `vnet/subnet`, a subnet id or a VNet") from None
+                             hint=f"name one of: {_listing(list(snap.vms.values()) + list(snap.vnets.values()))}, or `vnet/subnet`") from None
     subnets = [snap.subnets[s] for s in vnet.subnet_ids if snap.subnets[s].name.lower() not in _INFRA_SUBNETS]
     if not subnets:
         raise AksegressError(f"VNet {vnet.name} has no workload subnet", hint="name a subnet or VM instead")
@@ -71,7 +73,7 @@ def locate_target(snap: Snapshot, ref: str) -> Target:
     """`cluster:NAME` (its API server), a VM name, an IPv4 address or an FQDN."""
     text = ref.strip()
     if text.lower().startswith("cluster:"):
-        return target_for_cluster(snap.find_cluster(text.split(":", 1)[1]))
+        return target_for_cluster(find_cluster(snap, text.split(":", 1)[1]))
     if is_ip(text):
         return Target(text, ip=text)
     try:
@@ -86,7 +88,37 @@ def locate_target(snap: Snapshot, ref: str) -> Target:
         pass
     if "." in text:
         return Target(text, fqdn=text.lower())
-    raise AksegressError(f"target {ref!r} is not a cluster, VM, IP or FQDN", hint="use cluster:NAME, a VM name, an IP or an FQDN")
+    raise AksegressError(f"target {ref!r} is not a cluster, VM, IP or FQDN",
+                         hint=f"use cluster:NAME ({_listing(snap.clusters.values())}), a VM ({_listing(snap.vms.values())}), an IP or an FQDN")
+
+
+def _listing(items) -> str:
+    names = sorted({i.name for i in items})
+    return ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "") if names else "(none in the snapshot)"
+
+
+def _vnet_by_word(snap: Snapshot, word: str):
+    """The one VNet whose name holds ``word`` as a dash-separated part (`spoke1` names `vnet-spoke1`), else None."""
+    hits = [v for v in snap.vnets.values() if word.lower() in v.name.lower().replace("_", "-").split("-")]
+    return hits[0] if len(hits) == 1 else None
+
+
+def find_cluster(snap: Snapshot, ref: str) -> Cluster:
+    """A cluster by name or id, or by its spoke's name as params' `access` entries use it (the VNet holding its nodes)."""
+    try:
+        return snap.find_cluster(ref)
+    except AksegressError:
+        vnet = None
+        try:
+            vnet = snap.find_vnet(ref)
+        except AksegressError:
+            vnet = _vnet_by_word(snap, ref)
+        hits = [c for c in snap.clusters.values() if vnet is not None and any(snap.subnets.get(s) and snap.subnets[s].vnet_id == vnet.id
+                                                                              for s in c.node_subnet_ids)]
+        if len(hits) == 1:
+            return hits[0]
+        raise AksegressError(f"no AKS cluster named {ref!r} in the snapshot, nor one in a spoke of that name",
+                             hint=f"use one of: {_listing(snap.clusters.values())}") from None
 
 
 def target_for_cluster(cluster: Cluster) -> Target:
