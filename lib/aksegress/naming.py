@@ -173,9 +173,12 @@ _VPN_SKU = re.compile(r"VpnGw[1-5](AZ)?")
 
 
 def check_vpn_sku(value: str) -> str:
-    """A route-based VPN gateway SKU of the VpnGw family (VpnGw1..VpnGw5, optionally zone-redundant AZ)."""
+    """A zone-redundant VpnGw SKU (VpnGw1AZ..VpnGw5AZ): Azure creates no non-AZ VpnGw1-5 gateways since 2025."""
     if not _VPN_SKU.fullmatch(value):
-        raise ValueError(f"{value!r} is not a VpnGw-family SKU; use VpnGw1..VpnGw5 or VpnGw1AZ..VpnGw5AZ")
+        raise ValueError(f"{value!r} is not a VpnGw-family SKU; use VpnGw1AZ..VpnGw5AZ")
+    if not value.endswith("AZ"):
+        raise ValueError(f"{value!r} is a non-zone-redundant SKU, which Azure no longer creates (VPN Gateway SKU "
+                         f"consolidation, docs/private-aks-egress.md); use {value}AZ")
     return value
 
 

@@ -28,9 +28,11 @@ def _hub(net, rg, firewall_prefix="10.0.1.0/26", gateway_prefix="10.0.2.0/27"):
         "location": "eastus", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}, "subnets": subnets}}).result()
 
 
-def _public_ip(net, rg, name="fw-pip", sku="Standard"):
+def _public_ip(net, rg, name="fw-pip", sku="Standard", zones=None):
     body = {"location": "eastus", "sku": {"name": sku},
             "properties": {"publicIPAllocationMethod": "Static" if sku == "Standard" else "Dynamic"}}
+    if zones:
+        body["zones"] = zones
     return net.public_ip_addresses.begin_create_or_update(rg, name, body).result()
 
 
@@ -246,9 +248,9 @@ def test_default_route_of_a_table_on_azure_firewall_subnet_cannot_leave_internet
     assert error.error.code == "AzureFirewallSubnetRouteTableMustHaveDefaultRouteToInternet"
 
 
-def _gateway_body(subnet="GatewaySubnet", pip_name="gw-pip") -> dict:
+def _gateway_body(subnet="GatewaySubnet", pip_name="gw-pip", sku="VpnGw1AZ") -> dict:
     return {"location": "eastus", "properties": {
-        "gatewayType": "Vpn", "vpnType": "RouteBased", "sku": {"name": "VpnGw1", "tier": "VpnGw1"},
+        "gatewayType": "Vpn", "vpnType": "RouteBased", "sku": {"name": sku, "tier": sku},
         "ipConfigurations": [{"name": "default", "properties": {
             "subnet": {"id": f"{NET}/virtualNetworks/hub/subnets/{subnet}"},
             "publicIPAddress": {"id": f"{NET}/publicIPAddresses/{pip_name}"}}}]}}
@@ -256,14 +258,14 @@ def _gateway_body(subnet="GatewaySubnet", pip_name="gw-pip") -> dict:
 
 def test_vpn_gateway_outside_gateway_subnet_is_refused(net, rg):
     _hub(net, rg)
-    _public_ip(net, rg, "gw-pip")
+    _public_ip(net, rg, "gw-pip", zones=["1", "2", "3"])
     error = _refused(lambda: net.virtual_network_gateways.begin_create_or_update(rg, "vpn", _gateway_body("workload")).result())
     assert error.error.code == "InvalidGatewaySubnet"
 
 
 def test_vpn_gateway_marks_gateway_subnet_in_use(net, rg):
     _hub(net, rg)
-    _public_ip(net, rg, "gw-pip")
+    _public_ip(net, rg, "gw-pip", zones=["1", "2", "3"])
     gateway = net.virtual_network_gateways.begin_create_or_update(rg, "vpn", _gateway_body()).result()
     users = [c.id for c in net.subnets.get(rg, "hub", "GatewaySubnet").ip_configurations]
     assert users == [gateway.ip_configurations[0].id]
@@ -292,6 +294,20 @@ def test_vpn_gateway_takes_many_more_polls_than_a_vnet_under_the_azure_like_prof
         vnet_polls = polls_until_done(call("PUT", f"{NET}/virtualNetworks/hub", {"location": "eastus", "properties": {
             "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
             "subnets": [{"name": "GatewaySubnet", "properties": {"addressPrefix": "10.0.2.0/27"}}]}}))
-        call("PUT", f"{NET}/publicIPAddresses/gw-pip", {"location": "eastus", "sku": {"name": "Standard"}})
+        call("PUT", f"{NET}/publicIPAddresses/gw-pip", {"location": "eastus", "sku": {"name": "Standard"}, "zones": ["1", "2", "3"]})
         gateway_polls = polls_until_done(call("PUT", f"{NET}/virtualNetworkGateways/vpn", _gateway_body()))
         assert gateway_polls >= 5 * vnet_polls
+
+
+def test_a_new_vpn_gateway_with_a_non_zone_redundant_sku_is_refused(net, rg):
+    _hub(net, rg)
+    _public_ip(net, rg, "gw-pip", zones=["1", "2", "3"])
+    error = _refused(lambda: net.virtual_network_gateways.begin_create_or_update(rg, "vpn", _gateway_body(sku="VpnGw1")).result())
+    assert error.error.code == "InvalidGatewaySize" and "VpnGw1AZ" in error.error.message
+
+
+def test_an_az_vpn_gateway_needs_a_zone_redundant_public_ip(net, rg):
+    _hub(net, rg)
+    _public_ip(net, rg, "gw-pip")
+    error = _refused(lambda: net.virtual_network_gateways.begin_create_or_update(rg, "vpn", _gateway_body()).result())
+    assert error.error.code == "VmssVpnGatewayPublicIpsMustHaveZonesConfigured"

@@ -158,7 +158,13 @@ def test_basic_firewall_tier_is_refused_with_the_reason(data, problems):
 
 def test_vpn_gateway_sku_outside_vpngw_family(data, problems):
     data["hub"]["vpn_gateway"]["sku"] = "Basic"
-    assert "VpnGw1" in problems(data)["hub.vpn_gateway.sku"]
+    assert "VpnGw1AZ" in problems(data)["hub.vpn_gateway.sku"]
+
+
+def test_a_non_zone_redundant_vpn_gateway_sku_is_refused_with_the_az_one_to_use(data, problems):
+    data["hub"]["vpn_gateway"]["sku"] = "VpnGw2"
+    message = problems(data)["hub.vpn_gateway.sku"]
+    assert "no longer creates" in message and "use VpnGw2AZ" in message
 
 
 def test_threat_intel_off_written_bare_in_yaml_is_accepted(tmp_path):

@@ -23,6 +23,9 @@ def policy_id(params) -> str:
     return _hub_id(params, "firewallPolicies", params.hub.firewall.policy)
 
 
+GATEWAY_ZONES = ("1", "2", "3")
+
+
 def public_ip_id(params, owner: str) -> str:
     return _hub_id(params, "publicIPAddresses", naming.public_ip_name(owner))
 
@@ -31,13 +34,16 @@ def gateway_id(params) -> str:
     return _hub_id(params, "virtualNetworkGateways", params.hub.vpn_gateway.name)
 
 
-def _public_ip(params, owner: str) -> Desired:
+def _public_ip(params, owner: str, zones: tuple[str, ...] = ()) -> Desired:
     group = arm_ids.resource_group_id(params.hub.subscription_id, params.hub.resource_group)
-    return Desired(public_ip_id(params, owner), {
+    body = {
         "location": params.location, "tags": tags_for(params),
         "sku": {"name": "Standard", "tier": "Regional"},
         "properties": {"publicIPAllocationMethod": "Static", "publicIPAddressVersion": "IPv4"},
-    }, depends_on=(group,))
+    }
+    if zones:
+        body["zones"] = list(zones)
+    return Desired(public_ip_id(params, owner), body, depends_on=(group,))
 
 
 def policy(params) -> Desired:
@@ -71,10 +77,11 @@ def firewall(params, facts=None) -> list[Desired]:
 
 
 def vpn_gateway(params) -> list[Desired]:
-    """Started, not waited for: Azure takes the better part of an hour to build a VPN gateway."""
+    """Started, not waited for: Azure takes the better part of an hour to build a VPN gateway. An AZ SKU needs a
+    zone-redundant Standard public IP (Azure refuses one without zones)."""
     gw = params.hub.vpn_gateway
     tier = gw.sku
-    return [_public_ip(params, gw.name), Desired(gateway_id(params), {
+    return [_public_ip(params, gw.name, GATEWAY_ZONES), Desired(gateway_id(params), {
         "location": params.location, "tags": tags_for(params),
         "properties": {
             "gatewayType": "Vpn", "vpnType": "RouteBased", "sku": {"name": gw.sku, "tier": tier},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from aksegress.emulator.engine import Arm, ArmError, ResourceHandler
@@ -9,6 +10,7 @@ from aksegress.emulator.providers.appliances import ipv4_prefixes, pick, save_ap
 from aksegress.emulator.providers.publicip import claim_public_ip
 
 GATEWAY = "Microsoft.Network/virtualNetworkGateways"
+_NON_AZ_VPN = re.compile(r"vpngw[1-5]")
 _GATEWAY_SKUS = {"basic", "standard", "highperformance", "ultraperformance", "ergwscale",
                  *(f"vpngw{n}{az}" for n in range(1, 6) for az in ("", "az")), *(f"ergw{n}az" for n in range(1, 4))}
 
@@ -31,6 +33,10 @@ class VirtualNetworkGatewayHandler(ResourceHandler):
         if str(sku.get("name")).lower() not in _GATEWAY_SKUS:
             raise ArmError(400, "InvalidRequestFormat", f"Cannot parse the request: gateway sku '{sku.get('name')}' is "
                                                         "not supported.")
+        if existing is None and _NON_AZ_VPN.fullmatch(str(sku["name"]).lower()):
+            raise ArmError(400, "InvalidGatewaySize",
+                           f"The specified gateway size {sku['name']} is not valid for a new gateway, supported gateway "
+                           "sizes are VpnGw1AZ,VpnGw2AZ,VpnGw3AZ,VpnGw4AZ,VpnGw5AZ,ErGw1AZ,ErGw2AZ,ErGw3AZ,ErGwScale.")
         props["sku"] = {"name": sku["name"], "tier": sku.get("tier") or sku["name"]}
         configs = props.get("ipConfigurations") or []
         if not configs:
@@ -70,6 +76,9 @@ class VirtualNetworkGatewayHandler(ResourceHandler):
                        f"details : https://go.microsoft.com/fwlink/p/?linkid=2241350 {body['id']}")
             public_ip = claim_public_ip(arm, f"{body['id']}/ipConfigurations/{name}", body["id"], cprops["publicIPAddress"],
                                         refusal if body["properties"]["gatewayType"] == "Vpn" else None)
+            if str(body["properties"]["sku"]["name"]).lower().endswith("az") and not public_ip.body.get("zones"):
+                raise ArmError(400, "VmssVpnGatewayPublicIpsMustHaveZonesConfigured",
+                               "Standard Public IPs associated with VPN Gateways with AZ VPN skus must have zones configured.")
             cprops["publicIPAddress"] = {"id": public_ip.id}
         return to_config(body["id"], GATEWAY, "ipConfigurations", name, cprops)
 
