@@ -32,18 +32,18 @@ run: setup
 plan: setup
 	$(VENV)/bin/aksegress run --env $(ENV) --plan
 
-# JupyterLab on the notebooks, with the project's kernel and the environment's emulator (stopped when Lab exits).
+# JupyterLab on working copies of the notebooks (outputs/$(ENV)/lab/, the environment injected), so the tracked
+# notebooks stay clean; the file browser is rooted at the project, so params/ and outputs/ are one click away.
+# The environment's emulator is served for as long as Lab runs, unless one already serves its state (then that one
+# is used); every aksegress command for the environment finds the same emulator through the lock beside its state.
 # AKSEGRESS_INTERACTIVE=1 makes the widgets wait for a person instead of applying the parameters' choices.
-EMU_DIR := outputs/$(ENV)/emulator
 lab: setup
-	@mkdir -p $(EMU_DIR) && rm -f $(EMU_DIR)/connection.json
-	@$(VENV)/bin/aksegress emulator serve --state $(EMU_DIR)/state.db --connection-file $(EMU_DIR)/connection.json \
-	    $$($(PY) -c "from aksegress.params import load_params as l; p = l('params/$(ENV).yaml'); \
-	        print('--tenant', p.tenant_id, *(f'--subscription {s}' for s in p.subscription_ids()))") & \
-	  emulator=$$!; trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
-	  while [ ! -s $(EMU_DIR)/connection.json ]; do kill -0 $$emulator || exit 1; sleep 0.2; done; \
-	  AKSEGRESS_CONNECTION=$(CURDIR)/$(EMU_DIR)/connection.json AKSEGRESS_ROOT=$(CURDIR) AKSEGRESS_INTERACTIVE=1 \
-	    $(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.root_dir=$(CURDIR)/notebooks --LabApp.default_url=/lab/tree/00-prerequisites.ipynb
+	@$(PY) -c "from aksegress.ui.lab import prepare_lab; prepare_lab('$(ENV)')"
+	@$(VENV)/bin/aksegress emulator serve --env $(ENV) & emulator=$$!; trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
+	  AKSEGRESS_ROOT=$(CURDIR) AKSEGRESS_INTERACTIVE=1 \
+	    $(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.root_dir=$(CURDIR) \
+	    --LabApp.default_url=/lab/tree/outputs/$(ENV)/lab/00-prerequisites.ipynb --LabApp.expose_app_in_browser=True \
+	    --FileContentsManager.pre_save_hook=aksegress.ui.lab.strip_tracked_outputs
 
 test: setup setup-az
 	$(VENV)/bin/ruff check lib tests bench

@@ -39,7 +39,8 @@ class ApplyResult:
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
-            [{"action": c.action, "kind": c.desired.kind.label, "name": c.desired.name} for c in self.applied],
+            [{"action": c.action, "kind": c.desired.kind.label, "name": "/".join(arm_ids.parse(c.desired.id).names) or c.desired.name}
+             for c in self.applied],
             columns=["action", "kind", "name"],
         )
 

@@ -9,7 +9,19 @@ from functools import partial
 from aksegress.errors import AksegressError
 from aksegress.runbook import Runbook, Step
 
-__all__ = ["check_connectivity", "open_step", "open_teardown", "review_plan", "show_errors_briefly", "show_topology"]
+__all__ = ["DecisionPending", "check_connectivity", "open_step", "open_teardown", "review_plan", "show_errors_briefly", "show_topology"]
+
+
+class DecisionPending(AksegressError):
+    """A plan with changes waits for a person in Lab: raised after the plan widget is shown, so Run All stops there
+    and no cell below runs against a state that Apply has not yet written. ``review`` is the waiting widget."""
+
+    title = "Waiting for your decision"
+    next_action = "press Apply or Skip above; the cells below then run by themselves"
+
+    def __init__(self, review):
+        super().__init__(f"step {review.step_key}: {len(review.plan.pending)} change(s) to review")
+        self.review = review
 
 
 def open_step(key: str, *, env: str = "local", params_file: str = "", plan_only: bool = False, run_dir: str = "",
@@ -65,6 +77,10 @@ def show_errors_briefly() -> None:
     def handler(shell, etype, value, tb, tb_offset=None):
         from IPython.display import display
 
+        if isinstance(value, DecisionPending):
+            brief = [f"⏸ {value.message}: {value.hint}"]
+            shell._showtraceback(etype, value, brief)
+            return brief
         shown = azure_error(value) if isinstance(value, HttpResponseError) else value
         display(shown)
         brief = [f"{etype.__name__}: {shown.message.splitlines()[0]}"]
@@ -102,12 +118,17 @@ def open_teardown(key: str, *, env: str = "local", params_file: str = "", plan_o
 
 def review_plan(step: Step, plan):
     """Ask the plan widget for Apply or Skip, then have the step carry it out: the parameters decide headless,
-    a person in Lab (whose Apply button calls back into the step)."""
+    a person in Lab. In Lab a plan with changes is shown and then stops the notebook (``DecisionPending``); its
+    Apply button calls back into the step and runs the cells below."""
     from aksegress.ui.widgets import PlanReview
 
     review = PlanReview(plan, step_key=step.spec.key, interactive=step.interactive, auto_apply=step.auto_apply,
                         plan_only=step.plan_only, on_apply=partial(step.apply, plan), on_choice=step.choices.append)
     decision = review.decision()
+    if decision is None:
+        review.continues = True
+        _display(review)
+        raise DecisionPending(review)
     if decision == "apply":
         progress = review.progress()
         result = step.apply(plan, on_wait=progress.waiting)

@@ -70,8 +70,16 @@ class Runbook:
             elif not ok:
                 problems.append(f"subscription {sub} belongs to tenant {tenant}, but params.tenant_id is {self.params.tenant_id}")
         if problems:
-            raise TargetError("; ".join(problems))
+            raise TargetError("; ".join(problems), hint=self._target_advice())
         return pd.DataFrame(rows)
+
+    def _target_advice(self) -> str | None:
+        """For the emulator: serve these params' tenant and subscriptions; for Azure, the error's own advice."""
+        if self.target != "emulator":
+            return None
+        env = self.params.environment
+        return (f"the emulator answering is not serving these params: stop it and start one for them with "
+                f"`aksegress emulator serve --env {env}` (or `--params FILE`), or unset ${CONNECTION_ENV} if it names another emulator")
 
     def step(self, key: str, **mode) -> "Step":
         """Step ``key`` of this environment; ``mode`` as for ``Step`` (plan_only, run_dir, interactive, auto_apply)."""

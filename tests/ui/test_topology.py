@@ -111,3 +111,18 @@ def test_before_the_test_vms_exist_access_starts_from_the_source_spokes_vnet():
 
 def test_the_same_snapshot_always_draws_the_same_svg():
     assert _picture(local_estate()).svg == _picture(local_estate()).svg
+
+
+def test_a_dns_failure_is_drawn_as_a_stub_that_stays_in_the_source_spoke():
+    path = _access_path(_picture(local_estate(link_access_spokes=False)), "vm-spoke2", "cluster:privateaksspoke1")
+    assert path.get("data-reached") == "source"
+
+
+def test_a_delivered_flow_is_drawn_all_the_way_to_the_target():
+    assert _access_path(_picture(local_estate()), "vm-spoke2", "cluster:privateaksspoke1").get("data-reached") == "target"
+
+
+def test_in_a_notebook_the_picture_scales_to_the_width_of_the_page():
+    html = _picture(local_estate())._repr_html_()
+    root = ET.fromstring(html[html.index("<svg"):html.rindex("</div>")])
+    assert root.get("width") == "100%" and "height:auto" in root.get("style") and root.get("viewBox").startswith("0 0 ")

@@ -4,7 +4,7 @@ import pytest
 
 from aksegress.errors import ParamsError
 from aksegress.netmodel.verdicts import DELIVERED
-from aksegress.notebook import review_plan
+from aksegress.notebook import DecisionPending, review_plan
 from aksegress.runbook import Runbook
 from aksegress.ui.progress import Progress
 from aksegress.ui.widgets import ConnectivityCheck, EnvironmentChooser, PlanReview, is_interactive
@@ -14,8 +14,12 @@ from tests.ui.estates import LOCAL_PARAMS, local_estate
 
 
 def _reviewed(runbook, *, interactive, auto_apply=True, key="00"):
+    """The step and its plan widget; in Lab a plan with changes stops the notebook, and the widget waits."""
     step = runbook.step(key, interactive=interactive, auto_apply=auto_apply)
-    return step, review_plan(step, step.plan())
+    try:
+        return step, review_plan(step, step.plan())
+    except DecisionPending as pending:
+        return step, pending.review
 
 
 def _pending(runbook) -> int:
@@ -52,7 +56,39 @@ def test_pressing_apply_applies_the_plan_and_records_the_choice(runbook):
     assert (review.choice["choice"], review.choice["headless"]) == ("apply", False)
     assert step.choices == [review.choice]
     assert review.apply_button.disabled and review.skip_button.disabled
-    assert "done" in review.status.value
+    assert "done" in review.status.value and "⏳" not in review.status.value
+
+
+def test_in_lab_a_plan_with_changes_stops_the_notebook_with_the_widget_waiting(runbook):
+    step = runbook.step("00", interactive=True)
+    with pytest.raises(DecisionPending) as stopped:
+        review_plan(step, step.plan())
+    assert "press Apply or Skip" in str(stopped.value) and not stopped.value.review.decided
+
+
+def test_pressing_apply_after_the_stop_runs_the_cells_below(runbook):
+    _, review = _reviewed(runbook, interactive=True)
+    assert review.continued == 0 and review.continue_button.layout.display == "none"
+    review.apply_button.click()
+    assert review.continued == 1 and review.continue_button.layout.display is None
+
+
+def test_pressing_skip_after_the_stop_runs_the_cells_below_too(runbook):
+    _, review = _reviewed(runbook, interactive=True)
+    review.skip_button.click()
+    assert review.continued == 1
+
+
+def test_the_run_the_cells_below_button_asks_again(runbook):
+    _, review = _reviewed(runbook, interactive=True)
+    review.skip_button.click()
+    review.continue_button.click()
+    assert review.continued == 2
+
+
+def test_headless_a_plan_with_changes_never_stops_the_notebook(runbook):
+    _, review = _reviewed(runbook, interactive=False)
+    assert review.decided and review.continued == 0
 
 
 def test_pressing_skip_writes_nothing(runbook):
@@ -113,27 +149,39 @@ def test_binding_a_step_to_another_runbook_starts_its_plan_over_and_keeps_its_ch
     assert step.choices == [review.choice]
 
 
-def test_the_environment_chooser_offers_every_params_file_and_defaults_to_the_parameter():
-    chooser = EnvironmentChooser("local", LOCAL_PARAMS.parents[1], interactive=True)
-    assert {"local", "azure.example"} <= set(chooser.dropdown.options) and chooser.value == "local"
-    chooser.dropdown.value = "azure.example"
-    assert chooser.value == "azure.example"
+@pytest.fixture
+def two_environments(tmp_path):
+    """A project with params/local.yaml, a copy of it as params/dev.yaml, and the unfilled Azure example."""
+    (tmp_path / "params").mkdir()
+    for name in ("local", "dev"):
+        (tmp_path / "params" / f"{name}.yaml").write_text(LOCAL_PARAMS.read_text())
+    (tmp_path / "params" / "azure.example.yaml").write_text((LOCAL_PARAMS.parent / "azure.example.yaml").read_text())
+    return tmp_path
 
 
-def test_in_lab_picking_another_environment_calls_back_and_says_to_run_the_cells_below_again():
+def test_the_environment_chooser_offers_every_environment_that_opens_and_defaults_to_the_parameter(two_environments):
+    chooser = EnvironmentChooser("local", two_environments, interactive=True)
+    assert list(chooser.dropdown.options) == ["dev", "local"] and chooser.value == "local"
+
+
+def test_the_environment_chooser_does_not_offer_the_unfilled_azure_example():
+    assert "azure.example" not in EnvironmentChooser("local", LOCAL_PARAMS.parents[1], interactive=True).dropdown.options
+
+
+def test_in_lab_picking_another_environment_calls_back_and_says_to_run_the_cells_below_again(two_environments):
     picked = []
-    chooser = EnvironmentChooser("local", LOCAL_PARAMS.parents[1], interactive=True,
+    chooser = EnvironmentChooser("local", two_environments, interactive=True,
                                  on_choose=lambda name: picked.append(name) or f"now on {name}")
-    chooser.dropdown.value = "azure.example"
-    assert picked == ["azure.example"] and chooser.note.value == "now on azure.example: run the cells below again."
+    chooser.dropdown.value = "dev"
+    assert picked == ["dev"] and chooser.note.value == "now on dev: run the cells below again."
 
 
-def test_in_lab_an_environment_that_cannot_be_opened_says_so_in_the_chooser():
+def test_in_lab_an_environment_that_cannot_be_opened_says_so_in_the_chooser(two_environments):
     def refuse(name):
         raise ParamsError(f"params/{name}.yaml", [("tenant_id", "required key is missing")])
 
-    chooser = EnvironmentChooser("local", LOCAL_PARAMS.parents[1], interactive=True, on_choose=refuse)
-    chooser.dropdown.value = "azure.example"
+    chooser = EnvironmentChooser("local", two_environments, interactive=True, on_choose=refuse)
+    chooser.dropdown.value = "dev"
     assert "cannot be opened" in chooser.note.value
 
 
@@ -203,3 +251,10 @@ def test_an_apply_that_azure_refuses_shows_the_explanation_in_the_widget(runbook
     step, review = _reviewed(runbook, interactive=True, key="01")
     review.apply_button.click()
     assert review.choice is None and "Stopped" in review.status.value
+
+
+def test_the_apply_table_names_each_subnet_with_its_vnet(runbook):
+    _reviewed(runbook, interactive=False)
+    step, _ = _reviewed(runbook, interactive=False, key="01")
+    names = set(step.last_apply.to_frame()["name"])
+    assert {"vnet-spoke1/aks", "vnet-spoke2/aks"} <= names

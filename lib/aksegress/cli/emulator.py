@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from aksegress.emulator.engine import PROFILES
+from aksegress.errors import AksegressError, EmulatorError
 from aksegress.naming import check_guid
 
 
@@ -61,8 +62,12 @@ def _file(text: str) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aksegress emulator serve",
                                      description="Serve the offline ARM emulator over HTTPS on 127.0.0.1.")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--env", help="serve environment ENV: params/ENV.yaml's tenant and subscriptions, on outputs/ENV/emulator/")
+    where.add_argument("--params", metavar="FILE", help="serve the environment of this params file, as --env does")
     parser.add_argument("--port", type=_port, default=0, help="TCP port; 0 picks a free one (default)")
-    parser.add_argument("--state", type=_file, default="aksegress-emulator.sqlite", help="SQLite state file (created if missing)")
+    parser.add_argument("--state", type=_file, help="SQLite state file, created if missing (default: the environment's, "
+                        "or aksegress-emulator.sqlite)")
     parser.add_argument("--connection-file", type=_file, help="write the connection JSON here (mode 0600)")
     parser.add_argument("--tenant", type=_guid, help="tenant GUID (default: the state file's, or a new one)")
     parser.add_argument("--subscription", type=_guid, action="append", default=[], help="subscription GUID; repeat for several")
@@ -74,18 +79,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _environment(args) -> None:
+    """Fill state, connection file, tenant and subscriptions from the params of --env or --params."""
+    from aksegress.layout import emulator_files, params_path_for, project_root
+    from aksegress.params import load_params
+
+    params = load_params(args.params or params_path_for(args.env, project_root()))
+    state, connection = emulator_files(params.environment, project_root())
+    args.state = args.state or str(state)
+    args.connection_file = args.connection_file or str(connection)
+    if args.tenant and args.tenant.lower() != params.tenant_id.lower():
+        raise EmulatorError(f"--tenant {args.tenant} is not the params' tenant {params.tenant_id}", hint="drop --tenant; the params name it")
+    args.tenant = params.tenant_id
+    args.subscription = [*args.subscription, *params.subscription_ids()]
+
+
 def serve_main(argv: list[str] | None = None) -> int:
-    """Start the emulator, print its connection JSON on one stdout line, and block until SIGTERM/SIGINT."""
-    from aksegress.emulator import start_emulator
-    from aksegress.errors import EmulatorError
+    """Start the emulator (or find the one already serving the state), print its connection JSON on one stdout line,
+    and block until SIGTERM/SIGINT; a state another emulator serves is reported and left to it."""
+    from aksegress.emulator_target import serve_state
 
     args = _parser().parse_args(argv)
     try:
-        emulator = start_emulator(args.state, args.tenant, args.subscription, args.port, page_size=args.page_size,
-                                  latency_profile=args.latency_profile, connection_file=args.connection_file)
-    except EmulatorError as error:
+        if args.env or args.params:
+            _environment(args)
+        served = serve_state(args.state or "aksegress-emulator.sqlite", args.tenant, args.subscription, port=args.port,
+                             page_size=args.page_size, latency_profile=args.latency_profile, connection_file=args.connection_file)
+    except AksegressError as error:
         print(error, file=sys.stderr)
         return 2
+    if not served.owner:
+        print(json.dumps({"endpoint": served.connection.endpoint, "connection_file": str(served.connection_path), "already_running": True}),
+              flush=True)
+        print(f"an emulator already serves {served.state_path} at {served.connection.endpoint}; leaving it to that one", file=sys.stderr)
+        return 0
+    emulator = served.emulator
     if args.chaos:
         emulator.app.chaos.configure(args.chaos, seed=args.chaos_seed)
     stop = threading.Event()
@@ -96,5 +124,5 @@ def serve_main(argv: list[str] | None = None) -> int:
         while not stop.wait(0.5):
             pass
     finally:
-        emulator.stop()
+        served.stop()
     return 0

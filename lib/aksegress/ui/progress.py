@@ -29,16 +29,16 @@ class Progress:
         self._report(f"{self.what}: waiting for {names} ({self.elapsed:.1f}s elapsed)")
 
     def done(self, summary: str = "done") -> None:
-        self._report(f"{self.what}: {summary} ({self.elapsed:.1f}s)")
+        self._report(f"{self.what}: {summary} ({self.elapsed:.1f}s)", glyph="✔")
 
-    def _report(self, line: str) -> None:
+    def _report(self, line: str, glyph: str = "⏳") -> None:
         self.lines.append(line)
         if self.widget is None:
             self.echo(line)
         else:
             from html import escape
 
-            self.widget.value = f"<span class='aksegress-progress'>⏳ {escape(line)}</span>"
+            self.widget.value = f"<span class='aksegress-progress'>{glyph} {escape(line)}</span>"
 
 
 def live_line():

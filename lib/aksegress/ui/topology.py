@@ -8,6 +8,7 @@ or a stylesheet can find it without looking at pixels.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import drawsvg as draw
@@ -76,6 +77,12 @@ class Topology:
 
     def _repr_svg_(self) -> str:
         return self.svg
+
+    def _repr_html_(self) -> str:
+        """The picture inline, scaled down to the notebook's width (never beyond its own)."""
+        fitted = re.sub(r'width="[^"]*" height="[^"]*" viewBox="([^"]*)" style="([^"]*)"',
+                        rf'width="100%" viewBox="\1" style="max-width:{WIDTH}px;height:auto;\2"', self.svg, count=1)
+        return f"<div class='aksegress-topology' style='max-width:100%'>{fitted[fitted.index('<svg'):]}</div>"
 
     def save(self, path) -> None:
         self.drawing.save_svg(str(path))
@@ -291,23 +298,38 @@ class _Picture:
         label.append_title(result.explain())
         self.canvas.append(label)
         start = self._centre_of_endpoint(result.hops[0].resource_id if result.hops else "", path.source)
-        end = self._centre_of_target(path.target)
-        if start is None or end is None or start == end or path.colour == NEUTRAL_COLOUR:
+        end = self._centre_of_target(path.target) if result.delivered else self._reached(result)
+        if start is None or path.colour == NEUTRAL_COLOUR or (result.delivered and (end is None or end == start)):
             return
-        via = HUB_CENTRE if result.via_firewall or self.hub is not None else None
+        reached = "target" if result.delivered else "hub" if end == HUB_CENTRE else "source" if end in (None, start) else "spoke"
         sx, sy = start[0] + 8 * index, start[1] + 12
-        ex, ey = end[0] + 8 * index, end[1] + 12
         shape = draw.Path(stroke=path.colour, stroke_width=3, fill="none", stroke_dasharray="" if result.delivered else "8,5",
                           data_kind="access-path", data_source=path.source, data_target=path.target,
                           data_verdict=path.verdict, data_disposition=result.disposition, data_intended=_intended_text(path.intended),
-                          data_label=path.label)
+                          data_label=path.label, data_reached=reached)
         shape.M(sx, sy)
-        if via is not None:
-            shape.Q(via[0], via[1] + 20 * index, ex, ey)
+        if reached == "source":
+            shape.L(sx + 34, sy - 26)
+        elif reached == "target" and self.hub is not None:
+            shape.Q(HUB_CENTRE[0], HUB_CENTRE[1] + 20 * index, end[0] + 8 * index, end[1] + 12)
         else:
-            shape.L(ex, ey)
+            shape.L(end[0] + 8 * index, end[1] + 12)
         shape.append_title(result.explain())
         self.canvas.append(shape)
+        if not result.delivered:
+            tip = (sx + 34, sy - 26) if reached == "source" else (end[0] + 8 * index, end[1] + 12)
+            self.canvas.append(draw.Text("✕", 18, tip[0], tip[1] + 6, fill=path.colour, text_anchor="middle", font_weight="bold",
+                                         data_kind="access-path-stop", data_source=path.source, data_target=path.target))
+
+    def _reached(self, result: TraceResult):
+        """The centre of the VNet where a denied flow stopped: its last hop's VNet, the hub for the firewall."""
+        for hop in reversed(result.hops):
+            if (hop.resource_id or "").lower() in self.snap.firewalls and self.hub is not None:
+                return self.centres.get(self.hub.id)
+            vnet_id = self._vnet_of_resource(hop.resource_id)
+            if vnet_id in self.centres:
+                return self.centres[vnet_id]
+        return None
 
     def _centre_of_endpoint(self, resource_id: str, ref: str):
         vnet_id = self._vnet_of_resource(resource_id) or self._vnet_named(ref)

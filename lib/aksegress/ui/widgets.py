@@ -20,6 +20,23 @@ from aksegress.netmodel.render import HOP_COLUMNS, hop_rows
 from aksegress.ui.progress import Progress, live_line
 
 INTERACTIVE_ENV = "AKSEGRESS_INTERACTIVE"
+RUN_CELLS_BELOW = """
+(() => {
+  const cell = element.closest('.jp-Cell');
+  const app = window.jupyterapp;
+  const say = text => { element.textContent = text; };
+  if (!cell || !app) { say('Run the cells below with Run > Run Selected Cell and All Below.'); return; }
+  const panel = [...app.shell.widgets('main')].find(w => w.content && w.content.widgets && w.node.contains(cell));
+  const notebook = panel && panel.content;
+  const index = notebook ? notebook.widgets.findIndex(c => c.node === cell) : -1;
+  if (index < 0 || index + 1 >= notebook.widgets.length) { return; }
+  app.shell.activateById(panel.id);
+  notebook.activeCellIndex = index + 1;
+  notebook.mode = 'command';
+  app.commands.execute('notebook:run-all-below');
+})();
+"""
+"""The front-end half of "Run the cells below": JupyterLab (with ``expose_app_in_browser``) runs the cells after the widget's."""
 CHOICE_MIMETYPE = "application/vnd.aksegress.choice+json"
 
 
@@ -49,6 +66,21 @@ def read_choices(notebook: dict) -> list[dict]:
             if CHOICE_MIMETYPE in (output.get("data") or {})]
 
 
+def openable_environments(root: Path) -> list[str]:
+    """The environments under ``root``/params whose name is valid and whose params validate: those a notebook can open."""
+    from aksegress.layout import params_path_for
+    from aksegress.params import load_params
+
+    names = []
+    for path in sorted((Path(root) / "params").glob("*.yaml")):
+        try:
+            load_params(params_path_for(path.stem, root))
+        except AksegressError:
+            continue
+        names.append(path.stem)
+    return names
+
+
 class EnvironmentChooser:
     """Which params/<env>.yaml the notebook runs against; defaults to the ``env`` parameter.
 
@@ -59,7 +91,7 @@ class EnvironmentChooser:
     def __init__(self, default: str, root: Path, *, interactive: bool, on_choose: Callable[[str], str] | None = None):
         import ipywidgets as widgets
 
-        names = sorted(p.stem for p in (Path(root) / "params").glob("*.yaml"))
+        names = openable_environments(root)
         if default not in names:
             names.insert(0, default)
         self.interactive = interactive
@@ -116,13 +148,20 @@ class PlanReview:
         self.apply_button = widgets.Button(description="Apply", button_style="danger", icon="check",
                                            tooltip="carry out the plan's changes")
         self.skip_button = widgets.Button(description="Skip", icon="times", tooltip="leave everything as it is")
+        self.continue_button = widgets.Button(description="Run the cells below", icon="forward", tooltip="run every cell below this one",
+                                              layout=widgets.Layout(display="none"))
         self.status = live_line()
         self.output = widgets.Output()
+        self.front_end = widgets.Output()
+        self.continues = False
+        """Set when the notebook stopped at this plan (``DecisionPending``): a decision then runs the cells below."""
+        self.continued = 0
         self.apply_button.on_click(lambda _: self._clicked(self._apply_clicked))
         self.skip_button.on_click(lambda _: self._clicked(lambda: self.settle("skip")))
+        self.continue_button.on_click(lambda _: self.run_cells_below())
         if self.decision() is None:
             self.status.value = (f"<b>{len(plan.pending)} change(s) to review.</b> Nothing is written until you press Apply; "
-                                 "the cells below show the state as it is now, so run them again afterwards.")
+                                 "the notebook waits here, and the cells below run once you have decided.")
 
     @property
     def decided(self) -> bool:
@@ -153,7 +192,19 @@ class PlanReview:
         if self.interactive and result is not None:
             with self.output:
                 _display(result)
+        if self.interactive and self.continues:
+            self.continue_button.layout.display = None
+            self.run_cells_below()
         return self.choice
+
+    def run_cells_below(self) -> None:
+        """Ask JupyterLab to run every cell below this widget's cell (as Run > Run Selected Cell and All Below would)."""
+        from IPython.display import Javascript
+
+        self.continued += 1
+        self.front_end.clear_output()
+        with self.front_end:
+            _display(Javascript(RUN_CELLS_BELOW))
 
     def _reason(self, decision: str) -> str:
         if decision == "none":
@@ -185,7 +236,8 @@ class PlanReview:
         if self.interactive:
             import ipywidgets as widgets
 
-            _display(widgets.VBox([widgets.HBox([self.apply_button, self.skip_button]), self.status, self.output]))
+            _display(widgets.VBox([widgets.HBox([self.apply_button, self.skip_button, self.continue_button]), self.status, self.output,
+                                   self.front_end]))
             return
         if self.result is not None:
             _display(self.result)
