@@ -78,7 +78,7 @@ def show_errors_briefly() -> None:
         from IPython.display import display
 
         if isinstance(value, DecisionPending):
-            brief = [f"⏸ {value.message}: {value.hint}"]
+            brief = [f"Waiting for your decision. {value.message}: {value.hint}"]
             shell._showtraceback(etype, value, brief)
             return brief
         shown = azure_error(value) if isinstance(value, HttpResponseError) else value

@@ -43,7 +43,8 @@ def prepare_lab(env: str, root: Path | str | None = None) -> list[Path]:
 
 
 def strip_tracked_outputs(model: dict, path: str, **_) -> None:
-    """Jupyter's ``pre_save_hook``: a tracked notebook is saved as it is kept in git, without outputs or run state."""
+    """Jupyter's ``pre_save_hook``: a tracked notebook is saved as it is kept in git, without outputs, run state or the
+    kernel's version details."""
     if model.get("type") != "notebook" or not str(path).strip("/").startswith(f"{TRACKED}/"):
         return
     notebook = model["content"]
@@ -52,4 +53,7 @@ def strip_tracked_outputs(model: dict, path: str, **_) -> None:
             cell["outputs"] = []
             cell["execution_count"] = None
         cell.get("metadata", {}).pop("execution", None)
-    notebook.get("metadata", {}).pop("widgets", None)
+    metadata = notebook.setdefault("metadata", {})
+    metadata.pop("widgets", None)
+    if isinstance(metadata.get("language_info"), dict):
+        metadata["language_info"] = {"name": metadata["language_info"].get("name", "python")}

@@ -10,6 +10,7 @@ Widgets decide and show; writing is the step's (``review_plan`` and the Apply bu
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,20 +22,32 @@ from aksegress.ui.progress import Progress, live_line
 
 INTERACTIVE_ENV = "AKSEGRESS_INTERACTIVE"
 RUN_CELLS_BELOW = """
-(() => {
+(function runCellsBelow(tries) {
+  if (!element.isConnected && tries > 0) { setTimeout(() => runCellsBelow(tries - 1), 50); return; }
+  const once = 'aksegress-ran-' + TOKEN;
+  if (window.localStorage.getItem(once)) { return; }
   const cell = element.closest('.jp-Cell');
   const app = window.jupyterapp;
-  const say = text => { element.textContent = text; };
-  if (!cell || !app) { say('Run the cells below with Run > Run Selected Cell and All Below.'); return; }
+  if (!cell || !app) { element.textContent = 'Run the cells below with Run > Run Selected Cell and All Below.'; return; }
   const panel = [...app.shell.widgets('main')].find(w => w.content && w.content.widgets && w.node.contains(cell));
   const notebook = panel && panel.content;
   const index = notebook ? notebook.widgets.findIndex(c => c.node === cell) : -1;
-  if (index < 0 || index + 1 >= notebook.widgets.length) { return; }
-  app.shell.activateById(panel.id);
-  notebook.activeCellIndex = index + 1;
-  notebook.mode = 'command';
-  app.commands.execute('notebook:run-all-below');
-})();
+  if (index < 0) { return; }
+  window.localStorage.setItem(once, '1');
+  if (index + 1 < notebook.widgets.length) {
+    app.shell.activateById(panel.id);
+    notebook.activeCellIndex = index + 1;
+    notebook.mode = 'command';
+    app.commands.execute('notebook:run-all-below');
+  }
+  const outputs = notebook.widgets[index].model.outputs;
+  const kept = [];
+  for (let i = 0; i < outputs.length; i++) {
+    const output = outputs.get(i).toJSON();
+    if (!(output.output_type === 'error' && output.ename === 'DecisionPending')) { kept.push(output); }
+  }
+  if (kept.length !== outputs.length) { outputs.clear(); outputs.fromJSON(kept); }
+})(100);
 """
 """The front-end half of "Run the cells below": JupyterLab (with ``expose_app_in_browser``) runs the cells after the widget's."""
 CHOICE_MIMETYPE = "application/vnd.aksegress.choice+json"
@@ -149,7 +162,7 @@ class PlanReview:
                                            tooltip="carry out the plan's changes")
         self.skip_button = widgets.Button(description="Skip", icon="times", tooltip="leave everything as it is")
         self.continue_button = widgets.Button(description="Run the cells below", icon="forward", tooltip="run every cell below this one",
-                                              layout=widgets.Layout(display="none"))
+                                              layout=widgets.Layout(display="none", width="auto"))
         self.status = live_line()
         self.output = widgets.Output()
         self.front_end = widgets.Output()
@@ -198,13 +211,14 @@ class PlanReview:
         return self.choice
 
     def run_cells_below(self) -> None:
-        """Ask JupyterLab to run every cell below this widget's cell (as Run > Run Selected Cell and All Below would)."""
+        """Ask JupyterLab to run every cell below this widget's cell (as Run > Run Selected Cell and All Below would),
+        once per request even if the page re-renders the widget, and drop the cell's "waiting" message."""
         from IPython.display import Javascript
 
         self.continued += 1
         self.front_end.clear_output()
         with self.front_end:
-            _display(Javascript(RUN_CELLS_BELOW))
+            _display(Javascript(RUN_CELLS_BELOW.replace("TOKEN", f"'{uuid.uuid4()}'")))
 
     def _reason(self, decision: str) -> str:
         if decision == "none":
