@@ -73,6 +73,22 @@ class ResourceHandler:
     etag_format: str | None = 'W/"{}"'  # None: the type has no etag
     tenant_level: bool = False     # also addressable without a subscription, as /providers/{namespace}/...
     read_only: tuple[str, ...] = ()  # properties ARM computes; whatever a client sends for them is dropped
+    sync_delete: bool = False      # a long-running type whose DELETE still answers 200 at once (firewall policies)
+    accepted_writes: bool = False  # PUT/PATCH answer 202 with no body and both async headers (private DNS)
+    group_operations: tuple[str, str] | None = None  # (status, result) poll segments under the resource group
+
+    def serialised_under(self, resource_id: str) -> str | None:
+        """The resource whose in-flight writes block a write to this one (ARM serialises per policy, per VNet)."""
+        return None
+
+    def busy(self, operation_url: str, operation: str) -> ArmError:
+        """The 409 for a write that races an operation in progress (`operation`: Updating or Deleting)."""
+        return ArmError(409, "AnotherOperationInProgress", "Another operation on this or dependent resource is in progress. "
+                                                           f"To retrieve status of the operation use uri: {operation_url}.")
+
+    def precondition_error(self, resource_id: str, existing: Record | None, header: str) -> ArmError | None:
+        """This type's own 412 for a failed If-Match or If-None-Match (`header`); None: the engine's generic one."""
+        return None
 
     def validate(self, arm, body: dict, existing: Record | None) -> dict:
         """Check and normalise a PUT body (id, name, type already set); raise ArmError for a synchronous 400."""

@@ -1,10 +1,11 @@
 """Microsoft.Compute: virtual machines on existing NICs, and their run command answered by the simulated shell.
 
 A VM marks each NIC it uses (`virtualMachine` on the NIC), so the NIC cannot be deleted under it and, through
-the NIC, the subnet neither. `POST .../runCommand` (RunShellScript) answers 202 with a Location whose polls read
-202 until the command is done, then 200 with Azure's RunCommandResult: the Linux extension's one status, always
-"succeeded" whatever the script's exit code (as Azure reports it), with stdout and stderr in its message.
-`CommandResultHandler` is that polled-result machinery, shared with AKS's commandResults.
+the NIC, the subnet neither. `POST .../runCommand` (RunShellScript) answers 202 with Azure-AsyncOperation (a
+status document carrying `properties.output`) and Location (202 until the command is done, then 200 with Azure's
+RunCommandResult): the Linux extension's one status, always "succeeded" whatever the script's exit code (as Azure
+reports it), with stdout and stderr in its message. `CommandResultHandler` is the polled-result machinery of AKS's
+commandResults, which Azure answers with Location only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from aksegress.emulator.shell import run_script, snapshot_of
 from aksegress.emulator.store import Record
 
 VM = "Microsoft.Compute/virtualMachines"
-VM_COMMAND_RESULT = "Microsoft.Compute/virtualMachines/runCommandResults"
 
 
 def _now() -> str:
@@ -76,10 +76,6 @@ class CommandResultHandler(ResourceHandler):
         return self.finished_view(record)
 
 
-class VirtualMachineCommandResultHandler(CommandResultHandler):
-    type = VM_COMMAND_RESULT
-
-
 class VirtualMachineHandler(ResourceHandler):
     type = VM
     long_running = True
@@ -128,7 +124,8 @@ class VirtualMachineHandler(ResourceHandler):
         message = f"Enable succeeded: \n[stdout]\n{result.stdout}\n[stderr]\n{result.stderr}"
         value = {"value": [{"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded",
                             "message": message}]}
-        return CommandResultHandler.start(arm, record, "runCommandResults", VM_COMMAND_RESULT, value, request)
+        op = arm.start_operation("action", record, None, output=value)
+        return ArmResponse(202, None, arm.operation_headers(request, record, op))
 
 
-HANDLERS = [VirtualMachineHandler(), VirtualMachineCommandResultHandler()]
+HANDLERS = [VirtualMachineHandler()]

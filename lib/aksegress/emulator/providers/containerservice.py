@@ -189,6 +189,11 @@ class ManagedClusterHandler(ResourceHandler):
     slowness = 3
     requires_location = True
 
+    def busy(self, operation_url, operation):
+        return ArmError(409, "OperationNotAllowed", f"Operation is not allowed: Another operation ({operation}) is in progress, "
+                                                    "please wait for it to finish before starting a new operation. "
+                                                    "See https://aka.ms/aks-pending-operation for more details")
+
     def validate(self, arm, body, existing):
         props, cid, location = body["properties"], body["id"], body["location"]
         sub, rg, name = cid.split("/")[2], cid.split("/")[4], body["name"]

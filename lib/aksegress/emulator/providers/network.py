@@ -10,6 +10,7 @@ references, which is also how other providers mark a subnet as in use: call
 from __future__ import annotations
 
 import ipaddress
+import re
 import uuid
 
 from aksegress.emulator.engine import Arm, ArmError, ResourceHandler
@@ -154,10 +155,16 @@ def _replace_children(arm: Arm, parent: Record, type_: str, children: list[dict]
         arm.delete_tree(leftover)
 
 
+def _vnet_of(resource_id: str) -> str:
+    """The VNet a VNet, subnet or peering id belongs to: Azure runs one write at a time per VNet."""
+    return re.split(r"/(?:subnets|virtualNetworkPeerings)/", resource_id, maxsplit=1, flags=re.IGNORECASE)[0]
+
+
 class VirtualNetworkHandler(ResourceHandler):
     type = VNET
     long_running = True
     requires_location = True
+    serialised_under = staticmethod(_vnet_of)
 
     def validate(self, arm, body, existing):
         props = body["properties"]
@@ -208,6 +215,7 @@ class VirtualNetworkHandler(ResourceHandler):
 class SubnetHandler(ResourceHandler):
     type = SUBNET
     long_running = True
+    serialised_under = staticmethod(_vnet_of)
 
     def validate(self, arm, body, existing):
         vnet = arm.get(body["id"].rsplit("/subnets/", 1)[0])
@@ -257,6 +265,7 @@ def _peered_vnets(arm: Arm, vnet_id: str, excluding: str) -> list[Record]:
 class PeeringHandler(ResourceHandler):
     type = PEERING
     long_running = True
+    serialised_under = staticmethod(_vnet_of)
 
     def validate(self, arm, body, existing):
         props = body["properties"]
