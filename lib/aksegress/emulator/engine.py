@@ -181,7 +181,7 @@ class Arm(LongRunningOperations):
             return refused
         body = self._base_fields(body, rid, handler, existing)
         body = handler.validate(self, body, existing)
-        return self._write(request, handler, Record(rid, handler.type, body), existing, 200 if existing else 201)
+        return self._write(request, handler, Record(rid, handler.type, body), existing, handler.update_status if existing else 201)
 
     def patch_resource(self, target: Target, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
         self.check_scope(target)
@@ -246,8 +246,9 @@ class Arm(LongRunningOperations):
             raise handler.precondition_error(existing.id, existing, header) or _generic_precondition(header)
         handler.check_delete(self, existing)
         if not handler.long_running or handler.sync_delete:
+            gone = self.render(existing) if handler.delete_returns_body else None
             self.delete_tree(existing)
-            return ArmResponse(200)
+            return ArmResponse(200, gone)
         fault = self._take_fault("DELETE", handler.type)
         with self.store.transaction():
             existing.body.setdefault("properties", {})["provisioningState"] = "Deleting"

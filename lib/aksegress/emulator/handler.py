@@ -45,6 +45,8 @@ class LatencyProfile:
 
     `retry_after` goes on poll responses (azure-core accepts fractions). Generated SDKs parse the initial
     response's Retry-After as an int, so that one is `initial_retry_after`, a whole number or absent.
+    `principal_replication_seconds`: how long a new managed identity stays unknown to role assignments that do
+    not name a principalType (Entra's replication delay; 0 turns it off).
     """
 
     name: str
@@ -52,11 +54,13 @@ class LatencyProfile:
     seconds: float
     retry_after: str
     initial_retry_after: str | None
+    principal_replication_seconds: float = 0.0
 
 
 PROFILES = {
     "fast": LatencyProfile("fast", polls=1, seconds=0.0, retry_after="0.01", initial_retry_after=None),
-    "azure-like": LatencyProfile("azure-like", polls=3, seconds=6.0, retry_after="2", initial_retry_after="2"),
+    "azure-like": LatencyProfile("azure-like", polls=3, seconds=6.0, retry_after="2", initial_retry_after="2",
+                                 principal_replication_seconds=20.0),
 }
 
 
@@ -75,6 +79,8 @@ class ResourceHandler:
     read_only: tuple[str, ...] = ()  # properties ARM computes; whatever a client sends for them is dropped
     sync_delete: bool = False      # a long-running type whose DELETE still answers 200 at once (firewall policies)
     accepted_writes: bool = False  # PUT/PATCH answer 202 with no body and both async headers (private DNS)
+    update_status: int = 200       # status of a PUT over an existing resource (role assignments: 201)
+    delete_returns_body: bool = False  # a synchronous DELETE answers 200 with what it deleted (role assignments)
     group_operations: tuple[str, str] | None = None  # (status, result) poll segments under the resource group
 
     def serialised_under(self, resource_id: str) -> str | None:

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from aksegress.aks_catalog import minor_of, offline_catalog
 from aksegress.emulator.engine import Arm, ArmError, ArmResponse, ResourceHandler
 from aksegress.emulator.kubectl import run_kubectl
+from aksegress.emulator.providers.authorization import note_new_principal
 from aksegress.emulator.providers.compute import CommandResultHandler
 from aksegress.emulator.providers.nic import PRIVATE_ENDPOINT, endpoint_address
 from aksegress.emulator.providers.resources import GROUP_TYPE
@@ -246,6 +247,11 @@ class ManagedClusterHandler(ResourceHandler):
     def write(self, arm, record, existing):
         record.body["properties"]["provisioningState"] = "Updating" if existing else "Creating"
         arm.save(record)
+        if existing is None:
+            kubelet = (record.body["properties"].get("identityProfile") or {}).get("kubeletidentity") or {}
+            for principal in (record.body.get("identity", {}).get("principalId"), kubelet.get("objectId")):
+                if principal:
+                    note_new_principal(arm, principal)
         node_rg = self._node_group(arm, record)
         props = record.body["properties"]
         subnet_id = next((p["vnetSubnetID"] for p in props["agentPoolProfiles"] if p.get("vnetSubnetID")), "")
