@@ -311,8 +311,13 @@ class RuleCollectionGroupHandler(ResourceHandler):
                                f"Rule collection name '{collection['name']}' is used twice in rule collection group "
                                f"{body['name']}.")
             names.add(collection["name"].lower())
+        for rule in (r for c in collections for r in c.get("rules") or [] if r.get("ruleType") == "NetworkRule"):
+            rule.setdefault("ipv6Rule", False)
+            for field in ("sourceAddresses", "sourceIpGroups", "destinationAddresses", "destinationIpGroups", "destinationFqdns"):
+                rule.setdefault(field, [])
         props["ruleCollections"] = collections
         policy = arm.get(body["id"].rsplit("/ruleCollectionGroups/", 1)[0])
+        body.setdefault("location", policy.body.get("location"))
         if not _proxy_allows_fqdns(arm, policy.body["properties"]):
             for collection, rule in _fqdn_network_rules(props):
                 raise _fqdn_refusal("FirewallPolicyNetworkRuleFqdnRequiresDnsProxy", rule, collection)

@@ -184,6 +184,25 @@ def _agent_pools(props: dict, version: str, plugin: str) -> list[dict]:
     return pools
 
 
+def _always_returned(props: dict, cluster_id: str, private: bool) -> None:
+    """The profiles AKS fills in whatever the client sent (as its recorded answers show)."""
+    for pool in props["agentPoolProfiles"]:
+        pool.setdefault("kubeletDiskType", "OS")
+    if props["networkProfile"].get("outboundType") == "loadBalancer":
+        props["networkProfile"].setdefault("loadBalancerProfile", {"managedOutboundIPs": {"count": 1}})
+    props.setdefault("servicePrincipalProfile", {"clientId": "msi"})
+    props.setdefault("oidcIssuerProfile", {"enabled": False})
+    props.setdefault("securityProfile", {})
+    props.setdefault("workloadAutoScalerProfile", {})
+    props.setdefault("storageProfile", {"diskCSIDriver": {"enabled": True}, "fileCSIDriver": {"enabled": True},
+                                        "snapshotController": {"enabled": True}})
+    props["resourceUID"] = _digest(cluster_id, "uid")[:24]
+    if private:
+        props["privateLinkResources"] = [{"id": f"{cluster_id}/privateLinkResources/management", "name": "management",
+                                          "type": f"{CLUSTER}/privateLinkResources", "groupId": "management",
+                                          "requiredMembers": ["management"]}]
+
+
 class ManagedClusterHandler(ResourceHandler):
     type = CLUSTER
     long_running = True
@@ -235,6 +254,7 @@ class ManagedClusterHandler(ResourceHandler):
         props["identityProfile"] = {"kubeletidentity": {
             "resourceId": f"{node_rg_id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}-agentpool",
             "clientId": _uuid(cid, "kubelet-client"), "objectId": _uuid(cid, "kubelet-object")}}
+        _always_returned(props, cid, private)
         body.setdefault("sku", {"name": "Base", "tier": "Free"})
         created = (existing.body.get("systemData") or {}).get("createdAt") if existing else None
         body["systemData"] = {"createdAt": created or _now(), "lastModifiedAt": _now()}

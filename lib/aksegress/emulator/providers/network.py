@@ -181,7 +181,11 @@ class VirtualNetworkHandler(ResourceHandler):
         props["subnets"] = subnets
         props["resourceGuid"] = existing.body["properties"].get("resourceGuid") if existing else str(uuid.uuid4())
         props.setdefault("enableDdosProtection", False)
+        props.setdefault("enableVmProtection", False)
+        props["dhcpOptions"] = {**(props.get("dhcpOptions") or {}), "dnsServers": list((props.get("dhcpOptions") or {}).get("dnsServers") or [])}
         props.setdefault("privateEndpointVNetPolicies", "Disabled")
+        for subnet in subnets:
+            _subnet_defaults(subnet["properties"])
         return body
 
     def write(self, arm, record, existing):
@@ -212,6 +216,13 @@ class VirtualNetworkHandler(ResourceHandler):
                 arm.delete_tree(user)
 
 
+def _subnet_defaults(props: dict) -> None:
+    """What ARM returns for a subnet whether or not the client sent it."""
+    props.setdefault("delegations", [])
+    props.setdefault("privateEndpointNetworkPolicies", "Disabled")
+    props.setdefault("privateLinkServiceNetworkPolicies", "Enabled")
+
+
 class SubnetHandler(ResourceHandler):
     type = SUBNET
     long_running = True
@@ -223,6 +234,7 @@ class SubnetHandler(ResourceHandler):
             body["properties"].pop(field, None)
         siblings = [(s.body["name"], _subnet_prefixes(s.body["properties"])) for s in arm.store.children(vnet.id, SUBNET)]
         _check_subnet(arm, vnet.body, body["name"], body["properties"], siblings)
+        _subnet_defaults(body["properties"])
         return body
 
     def write(self, arm, record, existing):
@@ -290,6 +302,7 @@ class PeeringHandler(ResourceHandler):
                               ("allowGatewayTransit", False), ("useRemoteGateways", False),
                               ("doNotVerifyRemoteGateways", False), ("peerCompleteVnets", True)):
             props.setdefault(flag, default)
+        props.setdefault("routeServiceVips", {})
         props["peeringState"] = "Connected" if back else "Initiated"
         props["peeringSyncLevel"] = "FullyInSync" if back else "RemoteNotInSync"
         props.setdefault("resourceGuid", str(uuid.uuid4()))
@@ -345,6 +358,7 @@ def _check_route(route: dict) -> None:
     if str(props.get("nextHopType", "")).lower() not in _NEXT_HOP_TYPES:
         raise ArmError(400, "InvalidRequestFormat", f"Route {route['name']} has an invalid nextHopType "
                                                     f"'{props.get('nextHopType')}'.")
+    props.setdefault("hasBgpOverride", False)
 
 
 class RouteTableHandler(ResourceHandler):

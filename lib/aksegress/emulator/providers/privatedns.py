@@ -246,6 +246,11 @@ class ARecordSetHandler(RecordSetHandler):
     def __init__(self):
         super().__init__("A", "aRecords")
 
+    def validate(self, arm, body, existing):
+        body = super().validate(arm, body, existing)
+        body["properties"].setdefault("aRecords", [])
+        return body
+
     def check_record(self, record):
         address = (record or {}).get("ipv4Address")
         try:

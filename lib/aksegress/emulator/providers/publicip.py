@@ -83,6 +83,10 @@ class PublicIpAddressHandler(ResourceHandler):
         props.setdefault("publicIPAddressVersion", "IPv4")
         props.setdefault("idleTimeoutInMinutes", 4)
         props.setdefault("ipTags", [])
+        props.setdefault("ddosSettings", {"protectionMode": "VirtualNetworkInherited"})
+        label = (props.get("dnsSettings") or {}).get("domainNameLabel")
+        if label:
+            props["dnsSettings"] = {**props["dnsSettings"], "fqdn": f"{label}.{body['location']}.cloudapp.azure.com"}
         props.pop("ipAddress", None)
         if method == "Static":
             props["ipAddress"] = (existing.body["properties"].get("ipAddress") if existing else None) or _address(body["id"])
