@@ -155,14 +155,20 @@ class Arm(LongRunningOperations):
 
     # resource routes
 
-    def get_resource(self, target: Target) -> ArmResponse:
+    def get_resource(self, target: Target, request: ArmRequest | None = None) -> ArmResponse:
         self.check_scope(target)
         handler = self.handler(target.full_type)
         record = handler.find(self, target) if handler else self.get(target.id)
         if record is None:
             raise self._missing(target)
         handler = self.handler(record.type)
-        return handler.read(self, record) if handler else ArmResponse(200, record.body)
+        if handler is None:
+            return ArmResponse(200, record.body)
+        response = handler.read(self, record)
+        expand = request.query.get("$expand") if request else None
+        if expand and response.status == 200 and isinstance(response.body, dict):
+            response.body = handler.expand(self, record, json.loads(json.dumps(response.body)), expand)
+        return response
 
     def put_resource(self, target: Target, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
         self.check_scope(target)

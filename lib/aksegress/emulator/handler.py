@@ -126,6 +126,10 @@ class ResourceHandler:
         """POST {id}/{name}; default: ARM's answer for an unknown action."""
         raise ArmError(404, "NotFound", f"The action '{name}' is not supported on '{record.id}'.")
 
+    def expand(self, arm, record: Record, body: dict, what: str) -> dict:
+        """The GET body with `$expand=what` honoured; default: ignored, as ARM ignores what a type does not expand."""
+        return body
+
     def read(self, arm, record: Record) -> ArmResponse:
         """The whole answer to a GET; override for resources polled as results (202 while running)."""
         return ArmResponse(200, self.render(arm, record))

@@ -182,7 +182,7 @@ class EmulatorApp:
             if method == "PUT":
                 check_put_body(target, request.json())
             if method == "GET":
-                return _with_etag(arm.get_resource(target))
+                return _with_etag(arm.get_resource(target, request))
             operation = {"PUT": arm.put_resource, "PATCH": arm.patch_resource, "DELETE": arm.delete_resource}[method]
             return _with_etag(operation(target, request, handler))
         raise ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method '{method}'.")

@@ -10,6 +10,7 @@ commandResults, which Azure answers with Location only.
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from datetime import UTC, datetime
@@ -103,7 +104,28 @@ class VirtualMachineHandler(ResourceHandler):
         props["osProfile"] = os_profile
         props["vmId"] = existing.body["properties"].get("vmId") if existing else str(uuid.uuid4())
         props["timeCreated"] = existing.body["properties"].get("timeCreated") if existing else _now()
-        props.setdefault("storageProfile", {})
+        storage = props.setdefault("storageProfile", {})
+        disk_name = f"{body['name']}_OsDisk_1_{hashlib.sha256(body['id'].lower().encode()).hexdigest()[:32]}"
+        os_disk = storage.setdefault("osDisk", {})
+        for key, value in (("osType", "Linux"), ("name", disk_name), ("createOption", "FromImage"), ("caching", "ReadWrite"),
+                           ("deleteOption", "Detach"), ("diskSizeGB", 30)):
+            os_disk.setdefault(key, value)
+        os_disk.setdefault("managedDisk", {"storageAccountType": "Premium_LRS"})
+        os_disk["managedDisk"]["id"] = f"{body['id'].split('/providers/')[0]}/providers/Microsoft.Compute/disks/{os_disk['name']}"
+        return body
+
+    def expand(self, arm, record, body, what):
+        if what.lower() != "instanceview":
+            return body
+        props = body["properties"]
+        created = props.get("timeCreated")
+        succeeded = {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded", "time": created}
+        props["instanceView"] = {
+            "computerName": props["osProfile"]["computerName"], "osName": "ubuntu", "osVersion": "24.04", "hyperVGeneration": "V2",
+            "vmAgent": {"vmAgentVersion": "2.9.1.1", "extensionHandlers": [], "statuses": [
+                {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Ready", "message": "Guest Agent is running", "time": created}]},
+            "disks": [{"name": props["storageProfile"]["osDisk"]["name"], "statuses": [succeeded]}],
+            "statuses": [succeeded, {"code": "PowerState/running", "level": "Info", "displayStatus": "VM running"}]}
         return body
 
     def write(self, arm, record, existing):
