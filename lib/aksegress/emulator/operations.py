@@ -89,10 +89,12 @@ class LongRunningOperations:
 
     def check_not_busy(self, resource_id: str, handler: ResourceHandler, request: ArmRequest) -> None:
         """Refuse a write to a resource being deleted (or under one), or one racing another write that its type
-        serialises (one write at a time per firewall policy, per VNet), with ARM's 409."""
+        serialises (one write at a time per firewall policy, per VNet), with ARM's 409. An operation whose time
+        is up counts as finished even before a poll or `settle` has recorded it."""
+        now = time.time()
         for op in self.store.deletes_in_progress_over(resource_id):
             owner = self.get(op.resource_key)
-            if owner is None:
+            if owner is None or op.ready_at <= now:
                 continue
             if owner.type == _GROUP_TYPE:
                 raise ArmError(409, "ResourceGroupBeingDeleted", f"The resource group '{owner.id.rsplit('/', 1)[-1]}' is in "
@@ -101,7 +103,7 @@ class LongRunningOperations:
         scope = handler.serialised_under(resource_id)
         for op in self.store.operations_in_progress(scope) if scope else ():
             owner = self.get(op.resource_key)
-            if owner is not None and op.kind in ("put", "delete"):
+            if owner is not None and op.kind in ("put", "delete") and op.ready_at > now:
                 raise handler.busy(self.operation_headers(request, owner, op, result=False)["Azure-AsyncOperation"],
                                    "Updating" if op.kind == "put" else "Deleting")
 
