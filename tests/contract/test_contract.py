@@ -17,8 +17,8 @@ from tests.contract.replay import PLACEHOLDER_SUB, RECORDINGS, key_paths, load, 
 FLOORS = {
     "Microsoft.Authorization/roleAssignments": (100, 100, 94),
     "Microsoft.Authorization/roleDefinitions": (100, 100, 100),
-    "Microsoft.Compute/virtualMachines": (100, 100, 59),
-    "Microsoft.ContainerService/managedClusters": (100, 98, 93),
+    "Microsoft.Compute/virtualMachines": (100, 100, 94),
+    "Microsoft.ContainerService/managedClusters": (100, 98, 98),
     "Microsoft.Network/azureFirewalls": (100, 100, 100),
     "Microsoft.Network/firewallPolicies": (100, 100, 100),
     "Microsoft.Network/firewallPolicies/ruleCollectionGroups": (100, 100, 100),
@@ -34,7 +34,7 @@ FLOORS = {
     "Microsoft.Network/virtualNetworks/virtualNetworkPeerings": (100, 100, 100),
     "Microsoft.Resources/resourceGroups": (100, 100, 100),
 }
-OVERALL_FLOOR = (100, 96, 97)
+OVERALL_FLOOR = (100, 96, 99)
 
 
 @pytest.fixture(scope="module")

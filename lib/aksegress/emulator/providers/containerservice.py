@@ -194,8 +194,9 @@ def _always_returned(props: dict, cluster_id: str, private: bool) -> None:
     props.setdefault("oidcIssuerProfile", {"enabled": False})
     props.setdefault("securityProfile", {})
     props.setdefault("workloadAutoScalerProfile", {})
-    props.setdefault("storageProfile", {"diskCSIDriver": {"enabled": True}, "fileCSIDriver": {"enabled": True},
-                                        "snapshotController": {"enabled": True}})
+    storage = props["storageProfile"] = dict(props.get("storageProfile") or {})
+    for driver in ("diskCSIDriver", "fileCSIDriver", "snapshotController"):
+        storage[driver] = {"enabled": True, **(storage.get(driver) or {})}
     props["resourceUID"] = _digest(cluster_id, "uid")[:24]
     if private:
         props["privateLinkResources"] = [{"id": f"{cluster_id}/privateLinkResources/management", "name": "management",
