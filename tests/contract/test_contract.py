@@ -15,26 +15,26 @@ from tests.contract import normalise
 from tests.contract.replay import PLACEHOLDER_SUB, RECORDINGS, key_paths, load, names, replay_all, score
 
 FLOORS = {
-    "Microsoft.Authorization/roleAssignments": (100, 94, 71),
+    "Microsoft.Authorization/roleAssignments": (100, 100, 94),
     "Microsoft.Authorization/roleDefinitions": (100, 100, 100),
-    "Microsoft.Compute/virtualMachines": (100, 100, 52),
-    "Microsoft.ContainerService/managedClusters": (100, 98, 79),
-    "Microsoft.Network/azureFirewalls": (100, 95, 99),
-    "Microsoft.Network/firewallPolicies": (100, 96, 100),
-    "Microsoft.Network/firewallPolicies/ruleCollectionGroups": (100, 100, 89),
-    "Microsoft.Network/networkInterfaces": (100, 100, 80),
-    "Microsoft.Network/privateDnsZones": (93, 46, 95),
-    "Microsoft.Network/privateDnsZones/A": (100, 100, 95),
-    "Microsoft.Network/privateDnsZones/virtualNetworkLinks": (73, 36, 85),
-    "Microsoft.Network/publicIPAddresses": (97, 90, 90),
-    "Microsoft.Network/routeTables": (100, 92, 96),
-    "Microsoft.Network/routeTables/routes": (100, 92, 91),
-    "Microsoft.Network/virtualNetworks": (100, 97, 92),
-    "Microsoft.Network/virtualNetworks/subnets": (100, 100, 97),
-    "Microsoft.Network/virtualNetworks/virtualNetworkPeerings": (100, 84, 92),
+    "Microsoft.Compute/virtualMachines": (100, 100, 94),
+    "Microsoft.ContainerService/managedClusters": (100, 98, 98),
+    "Microsoft.Network/azureFirewalls": (100, 100, 100),
+    "Microsoft.Network/firewallPolicies": (100, 100, 100),
+    "Microsoft.Network/firewallPolicies/ruleCollectionGroups": (100, 100, 100),
+    "Microsoft.Network/networkInterfaces": (100, 100, 100),
+    "Microsoft.Network/privateDnsZones": (100, 75, 100),
+    "Microsoft.Network/privateDnsZones/A": (100, 100, 99),
+    "Microsoft.Network/privateDnsZones/virtualNetworkLinks": (100, 73, 100),
+    "Microsoft.Network/publicIPAddresses": (100, 100, 99),
+    "Microsoft.Network/routeTables": (100, 100, 100),
+    "Microsoft.Network/routeTables/routes": (100, 100, 100),
+    "Microsoft.Network/virtualNetworks": (100, 100, 100),
+    "Microsoft.Network/virtualNetworks/subnets": (100, 100, 100),
+    "Microsoft.Network/virtualNetworks/virtualNetworkPeerings": (100, 100, 100),
     "Microsoft.Resources/resourceGroups": (100, 100, 100),
 }
-OVERALL_FLOOR = (98, 89, 88)
+OVERALL_FLOOR = (100, 96, 99)
 
 
 @pytest.fixture(scope="module")

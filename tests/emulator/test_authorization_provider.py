@@ -139,3 +139,22 @@ def test_role_assignments_are_not_listed_among_a_groups_resources(clients, rg):
         role_definition_id=role, principal_id="9d2c1b7e-0000-4000-8000-000000000002", principal_type="ServicePrincipal"))
     assert list(clients.authorization.role_assignments.list_for_scope(scope, filter="atScope()"))
     assert [r.type for r in clients.resource.resources.list_by_resource_group(rg)] == []
+
+
+def test_deleting_an_assignment_answers_200_with_the_deleted_assignment(raw, auth, subnet_id):
+    name = str(uuid.uuid4())
+    auth.role_assignments.create(subnet_id, name, _grant(NETWORK_CONTRIBUTOR))
+    deleted = raw("DELETE", f"{subnet_id}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01")
+    assert deleted.status == 200
+    assert deleted.body["name"] == name
+    assert deleted.body["properties"]["principalId"] == PRINCIPAL
+
+
+def test_a_put_over_an_existing_assignment_answers_201(raw, auth, subnet_id):
+    name = str(uuid.uuid4())
+    auth.role_assignments.create(subnet_id, name, _grant(NETWORK_CONTRIBUTOR))
+    body = {"properties": {"roleDefinitionId": f"/subscriptions/{SUB}{DEFINITIONS}/{NETWORK_CONTRIBUTOR}", "principalId": PRINCIPAL,
+                           "principalType": "ServicePrincipal", "description": "again"}}
+    again = raw("PUT", f"{subnet_id}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01", body=body)
+    assert again.status == 201
+    assert again.body["properties"]["description"] == "again"

@@ -130,3 +130,17 @@ def test_a_bash_dev_tcp_probe_that_cannot_connect_ends_with_the_timeout_status(c
     create_vm(clients, estate.rg, "vm1", estate.vm_subnet_id)
     message = run_shell(clients, estate.rg, "vm1", "timeout 5 bash -c '</dev/tcp/mcr.microsoft.com/443' && echo open || echo closed=$?")
     assert message == "Enable succeeded: \n[stdout]\nclosed=124\n\n[stderr]\n"
+
+
+def test_a_vm_read_with_expand_instance_view_shows_its_agent_disks_and_power_state(clients, estate):
+    create_vm(clients, estate.rg, "vm1", estate.vm_subnet_id)
+    view = clients.compute.virtual_machines.get(estate.rg, "vm1", expand="instanceView").instance_view
+    assert view.computer_name == "vm1"
+    assert [s.display_status for s in view.vm_agent.statuses] == ["Ready"]
+    assert [d.name for d in view.disks] == [clients.compute.virtual_machines.get(estate.rg, "vm1").storage_profile.os_disk.name]
+    assert [s.code for s in view.statuses] == ["ProvisioningState/succeeded", "PowerState/running"]
+
+
+def test_a_vm_read_without_expand_has_no_instance_view(clients, estate):
+    create_vm(clients, estate.rg, "vm1", estate.vm_subnet_id)
+    assert clients.compute.virtual_machines.get(estate.rg, "vm1").instance_view is None

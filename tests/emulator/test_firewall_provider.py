@@ -311,3 +311,9 @@ def test_an_az_vpn_gateway_needs_a_zone_redundant_public_ip(net, rg):
     _public_ip(net, rg, "gw-pip")
     error = _refused(lambda: net.virtual_network_gateways.begin_create_or_update(rg, "vpn", _gateway_body()).result())
     assert error.error.code == "VmssVpnGatewayPublicIpsMustHaveZonesConfigured"
+
+
+def test_a_basic_public_ip_of_the_global_tier_is_refused(net, rg):
+    body = {"location": "eastus", "sku": {"name": "Basic", "tier": "Global"}, "properties": {"publicIPAllocationMethod": "Dynamic"}}
+    error = _refused(lambda: net.public_ip_addresses.begin_create_or_update(rg, "pip", body).result())
+    assert error.error.code == "GlobalPublicIPAddressNotSupportedForBasicPublicIpAddress"

@@ -25,6 +25,10 @@ def _a_record(*addresses: str, ttl: int = 300) -> dict:
     return {"properties": {"ttl": ttl, "aRecords": [{"ipv4Address": a} for a in addresses]}}
 
 
+def _path_of(url: str) -> str:
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
 @pytest.fixture
 def dns(clients):
     return clients.privatedns
@@ -75,12 +79,32 @@ def test_link_to_a_vnet_in_another_subscription_completes(dns, rg, zone, remote_
     assert link.virtual_network_link_state == "Completed"
 
 
-def test_link_is_in_progress_until_its_operation_is_polled(raw, dns, rg, zone, vnet):
+def test_link_put_is_accepted_with_no_body_and_both_async_headers_under_the_resource_group(raw, dns, rg, zone, vnet):
     path = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsZones/{ZONE}/virtualNetworkLinks/hub"
     accepted = raw("PUT", f"{path}?{API}", body=_link(vnet.id))
-    assert accepted.status == 201
-    assert accepted.body["properties"]["virtualNetworkLinkState"] == "InProgress"
+    assert (accepted.status, accepted.body) == (202, None)
+    assert f"/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsOperationStatuses/" in accepted.headers["azure-asyncoperation"]
+    assert f"/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsOperationResults/" in accepted.headers["location"]
     assert dns.virtual_network_links.get(rg, ZONE, "hub").virtual_network_link_state == "Completed"
+
+
+def test_zone_put_is_accepted_with_no_body_and_its_status_poll_says_succeeded(raw, rg):
+    path = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsZones/{ZONE}"
+    accepted = raw("PUT", f"{path}?{API}", body={"location": "global"})
+    assert (accepted.status, accepted.body) == (202, None)
+    status = raw("GET", _path_of(accepted.headers["azure-asyncoperation"]))
+    assert (status.status, status.body["status"]) == (200, "Succeeded")
+
+
+def test_link_patch_with_a_stale_if_match_is_accepted_then_fails_as_precondition_failed(raw, dns, rg, zone, vnet):
+    link = dns.virtual_network_links.begin_create_or_update(rg, ZONE, "hub", _link(vnet.id)).result()
+    path = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsZones/{ZONE}/virtualNetworkLinks/hub"
+    accepted = raw("PATCH", f"{path}?{API}", body={"properties": {"registrationEnabled": True}}, headers={"If-Match": '"stale"'})
+    assert accepted.status == 202
+    status = raw("GET", _path_of(accepted.headers["azure-asyncoperation"]))
+    assert status.body["status"] == "Failed"
+    assert status.body["error"]["code"] == "PreconditionFailed"
+    assert dns.virtual_network_links.get(rg, ZONE, "hub").etag == link.etag
 
 
 def test_link_to_a_missing_vnet_is_refused(dns, rg, zone):
@@ -153,10 +177,37 @@ def test_stale_if_match_is_refused_as_modified(dns, rg, zone):
                                          match_condition=MatchConditions.IfNotModified)
 
 
-def test_if_none_match_refuses_to_overwrite_an_existing_zone(dns, rg, zone):
+def test_if_none_match_on_an_existing_zone_is_accepted_then_the_operation_fails_as_precondition_failed(dns, rg, zone):
+    poller = dns.private_zones.begin_create_or_update(rg, ZONE, {"location": "global"}, match_condition=MatchConditions.IfMissing)
+    with pytest.raises(HttpResponseError) as caught:
+        poller.result()
+    assert caught.value.error.code == "PreconditionFailed"
+    assert caught.value.error.message == f"The Zone {ZONE} exists already and hence cannot be created again."
+    assert dns.private_zones.get(rg, ZONE).etag == zone.etag
+
+
+def test_if_none_match_on_an_existing_link_is_accepted_then_the_operation_fails_as_precondition_failed(dns, rg, zone, vnet):
+    dns.virtual_network_links.begin_create_or_update(rg, ZONE, "hub", _link(vnet.id)).result()
+    poller = dns.virtual_network_links.begin_create_or_update(rg, ZONE, "hub", _link(vnet.id),
+                                                                 match_condition=MatchConditions.IfMissing)
+    with pytest.raises(HttpResponseError) as caught:
+        poller.result()
+    assert caught.value.error.code == "PreconditionFailed"
+
+
+def test_record_set_precondition_failure_has_a_flat_error_body_and_record_sets_carry_an_etag_header(raw, dns, rg, zone):
+    path = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsZones/{ZONE}/A/api?{API}"
+    created = raw("PUT", path, body=_a_record("10.0.0.4"))
+    assert created.headers["etag"] == created.body["etag"]
+    refused = raw("PUT", path, body=_a_record("10.0.0.5"), headers={"If-None-Match": "*"})
+    assert refused.status == 412
+    assert refused.body == {"code": "PreconditionFailed", "message": "The Record set api exists already and hence cannot be created again."}
+
+
+def test_a_record_set_written_with_if_none_match_on_an_existing_one_raises_resource_exists(dns, rg, zone):
+    dns.record_sets.create_or_update(rg, ZONE, "A", "api", _a_record("10.0.0.4"))
     with pytest.raises(ResourceExistsError):
-        dns.private_zones.begin_create_or_update(rg, ZONE, {"location": "global"},
-                                                 match_condition=MatchConditions.IfMissing).result()
+        dns.record_sets.create_or_update(rg, ZONE, "A", "api", _a_record("10.0.0.5"), match_condition=MatchConditions.IfMissing)
 
 
 def test_zone_with_links_cannot_be_deleted(dns, rg, zone, vnet):

@@ -26,6 +26,7 @@ the user under `properties.backReferenceProperty` and the network rules refuse t
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -88,11 +89,13 @@ def _setting(store: Store, key: str, make) -> str:
 
 def start_emulator(state_path: str | Path, tenant_id: str | None = None, subscriptions: Iterable[str] = (),
                    port: int = 0, *, page_size: int = 100, latency_profile: str = "fast",
-                   connection_file: str | Path | None = None, providers: Iterable[str] = ()) -> Emulator:
+                   connection_file: str | Path | None = None, providers: Iterable[str] = (),
+                   principal_replication_seconds: float | None = None) -> Emulator:
     """Open (or create) the state file, register `subscriptions` under `tenant_id`, and serve HTTPS on 127.0.0.1.
 
     `port=0` picks a free port. Tenant, subscriptions, client secret and CA persist with the state, so a
     restart on the same file keeps every earlier connection valid. `providers` adds provider modules.
+    `principal_replication_seconds` overrides the profile's Entra replication delay for new managed identities.
     """
     if latency_profile not in PROFILES:
         raise EmulatorError(f"unknown latency profile {latency_profile!r}", hint=f"use one of {', '.join(PROFILES)}")
@@ -113,7 +116,10 @@ def start_emulator(state_path: str | Path, tenant_id: str | None = None, subscri
     tokens = TokenService(tenant_id, _setting(store, "client_id", lambda: str(uuid.uuid4())),
                           _setting(store, "client_secret", lambda: secrets.token_urlsafe(24)),
                           _setting(store, "signing_key", lambda: secrets.token_hex(32)).encode())
-    arm = Arm(store, load_handlers(providers), page_size=page_size, profile=PROFILES[latency_profile])
+    profile = PROFILES[latency_profile]
+    if principal_replication_seconds is not None:
+        profile = dataclasses.replace(profile, principal_replication_seconds=principal_replication_seconds)
+    arm = Arm(store, load_handlers(providers), page_size=page_size, profile=profile)
     app = EmulatorApp(arm, tokens)
     try:
         ssl_context, ca_path = server_context(state_path)

@@ -9,21 +9,21 @@ is done here the way ARM does it.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from urllib.parse import urlencode
 
 from aksegress.emulator.errors import ArmError
 from aksegress.emulator.handler import PROFILES, ArmRequest, ArmResponse, LatencyProfile, ResourceHandler
 from aksegress.emulator.ids import Target, parse_path
-from aksegress.emulator.store import Operation, Record, Store
+from aksegress.emulator.operations import LongRunningOperations
+from aksegress.emulator.store import Record, Store
 
 __all__ = ["Arm", "ArmError", "ArmRequest", "ArmResponse", "LatencyProfile", "PROFILES", "ResourceHandler", "Target",
            "parse_path"]
 
 
-class Arm:
-    """The ARM engine: routes parsed requests to handlers over one `Store`."""
+class Arm(LongRunningOperations):
+    """The ARM engine: routes parsed requests to handlers over one `Store` (async operations: `LongRunningOperations`)."""
 
     def __init__(self, store: Store, handlers: dict[str, ResourceHandler], *, page_size: int = 100,
                  profile: LatencyProfile = PROFILES["fast"]):
@@ -105,11 +105,6 @@ class Arm:
                     handler.on_delete(self, item)
                 self.store.delete(item.id)
 
-    def inject_fault(self, method: str, full_type: str, code: str, message: str, times: int = 1) -> None:
-        """Make the next `times` matching async operations end Failed with this error."""
-        self._faults.append({"method": method.upper(), "type": full_type.lower(), "code": code,
-                             "message": message, "times": times})
-
     # checks shared by routes
 
     def require_subscription(self, sub: str) -> None:
@@ -160,14 +155,20 @@ class Arm:
 
     # resource routes
 
-    def get_resource(self, target: Target) -> ArmResponse:
+    def get_resource(self, target: Target, request: ArmRequest | None = None) -> ArmResponse:
         self.check_scope(target)
         handler = self.handler(target.full_type)
         record = handler.find(self, target) if handler else self.get(target.id)
         if record is None:
             raise self._missing(target)
         handler = self.handler(record.type)
-        return handler.read(self, record) if handler else ArmResponse(200, record.body)
+        if handler is None:
+            return ArmResponse(200, record.body)
+        response = handler.read(self, record)
+        expand = request.query.get("$expand") if request else None
+        if expand and response.status == 200 and isinstance(response.body, dict):
+            response.body = handler.expand(self, record, json.loads(json.dumps(response.body)), expand)
+        return response
 
     def put_resource(self, target: Target, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
         self.check_scope(target)
@@ -179,57 +180,87 @@ class Arm:
                                f"Failed to perform 'write' on resource(s) of type '{kind}', because the parent resource "
                                f"'{target.parent_id}' could not be found.")
         existing = self.get(target.id)
-        _check_preconditions(request, existing)
         rid = existing.id if existing else self.canonical_id(target)
+        self.check_not_busy(rid, handler, request)
+        refused = self._precondition(request, rid, existing, handler)
+        if refused is not None:
+            return refused
         body = self._base_fields(body, rid, handler, existing)
         body = handler.validate(self, body, existing)
-        fault = self._take_fault("PUT", handler.type) if handler.long_running else None
-        body["properties"]["provisioningState"] = "Updating" if handler.long_running else "Succeeded"
-        if handler.etag_format:
-            body["etag"] = handler.etag_format.format(uuid.uuid4())
-        record = Record(rid, handler.type, body)
-        with self.store.transaction():
-            handler.write(self, record, existing)
-            response = ArmResponse(200 if existing else 201, self.render(record))
-            if handler.long_running:
-                op = self.start_operation("put", record, fault)
-                response.headers.update(self.async_headers(request, target.sub, target.namespace, body.get("location"),
-                                                            op, "operations", "Azure-AsyncOperation"))
-        return response
+        return self._write(request, handler, Record(rid, handler.type, body), existing, handler.update_status if existing else 201)
 
     def patch_resource(self, target: Target, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
         self.check_scope(target)
         existing = self.get(target.id)
         if existing is None:
             raise self._missing(target)
-        _check_preconditions(request, existing)
+        self.check_not_busy(existing.id, handler, request)
+        refused = self._precondition(request, existing.id, existing, handler)
+        if refused is not None:
+            return refused
         patch = request.json()
         body = _merge(json.loads(json.dumps(self.render(existing))), patch)
         body = handler.validate(self, self._base_fields(body, existing.id, handler, existing), existing)
+        if not handler.accepted_writes:
+            if handler.etag_format:
+                body["etag"] = handler.etag_format.format(uuid.uuid4())
+            record = Record(existing.id, handler.type, body)
+            with self.store.transaction():
+                handler.write(self, record, existing)
+            return ArmResponse(200, self.render(record))
+        return self._write(request, handler, Record(existing.id, handler.type, body), existing, 200)
+
+    def _write(self, request: ArmRequest, handler: ResourceHandler, record: Record, existing: Record | None,
+               status: int) -> ArmResponse:
+        """Store an accepted write; a long-running type gets an operation, answered as the type answers writes."""
+        fault = self._take_fault(request.method, handler.type) if handler.long_running else None
+        record.body["properties"]["provisioningState"] = "Updating" if handler.long_running else "Succeeded"
         if handler.etag_format:
-            body["etag"] = handler.etag_format.format(uuid.uuid4())
-        record = Record(existing.id, handler.type, body)
+            record.body["etag"] = handler.etag_format.format(uuid.uuid4())
         with self.store.transaction():
             handler.write(self, record, existing)
-        return ArmResponse(200, self.render(record))
+            if not handler.long_running:
+                return ArmResponse(status, self.render(record))
+            op = self.start_operation("put", record, fault)
+            if handler.accepted_writes:
+                return ArmResponse(202, None, self.operation_headers(request, record, op))
+            return ArmResponse(status, self.render(record), self.operation_headers(request, record, op, result=False))
+
+    def _precondition(self, request: ArmRequest, rid: str, existing: Record | None, handler: ResourceHandler) -> ArmResponse | None:
+        """None when If-Match / If-None-Match hold; else ARM's refusal: a 412, or for types that accept writes
+        first (private DNS zones and links) a 202 whose operation then fails with PreconditionFailed."""
+        header = _failed_precondition(request, existing)
+        if header is None:
+            return None
+        error = handler.precondition_error(rid, existing, header) or _generic_precondition(header)
+        if not (handler.accepted_writes and existing is not None):
+            raise error
+        op = self.start_operation("refused", existing, {"code": error.code, "message": error.message})
+        return ArmResponse(202, None, self.operation_headers(request, existing, op))
 
     def delete_resource(self, target: Target, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
         self.check_scope(target)
         existing = self.get(target.id)
         if existing is None:
             return ArmResponse(204)
-        _check_preconditions(request, existing)
+        running = [op for op in self.store.deletes_in_progress_over(existing.id) if op.resource_key == existing.key]
+        if running:
+            return ArmResponse(202, None, self.operation_headers(request, existing, running[0]))
+        self.check_not_busy(existing.id, handler, request)
+        header = _failed_precondition(request, existing)
+        if header is not None:
+            raise handler.precondition_error(existing.id, existing, header) or _generic_precondition(header)
         handler.check_delete(self, existing)
-        if not handler.long_running:
+        if not handler.long_running or handler.sync_delete:
+            gone = self.render(existing) if handler.delete_returns_body else None
             self.delete_tree(existing)
-            return ArmResponse(200)
+            return ArmResponse(200, gone)
         fault = self._take_fault("DELETE", handler.type)
         with self.store.transaction():
             existing.body.setdefault("properties", {})["provisioningState"] = "Deleting"
             self.store.update_body(existing)
             op = self.start_operation("delete", existing, fault)
-        return ArmResponse(202, None, self.async_headers(request, target.sub, target.namespace, existing.body.get("location"),
-                                                         op, "operationResults", "Location"))
+        return ArmResponse(202, None, self.operation_headers(request, existing, op))
 
     def list_collection(self, target: Target, request: ArmRequest) -> ArmResponse:
         self.check_scope(target)
@@ -267,85 +298,6 @@ class Arm:
             body["nextLink"] = f"{request.base_url}{request.path}?{urlencode(query)}"
         return ArmResponse(200, body)
 
-    # async operations
-
-    def start_operation(self, kind: str, record: Record, fault: dict | None) -> Operation:
-        error = {"code": fault["code"], "message": fault["message"]} if fault else None
-        handler = self.handler(record.type)
-        factor = handler.slowness if handler and self.profile.polls > 1 else 1
-        op = Operation(str(uuid.uuid4()), kind, record.key, "InProgress", self.profile.polls * factor,
-                       time.time() + self.profile.seconds * factor, error)
-        self.store.add_operation(op)
-        return op
-
-    def async_headers(self, request: ArmRequest, sub: str, namespace: str, location: str | None, op: Operation,
-                      segment: str, header: str) -> dict:
-        """Initial-response headers pointing at an operation's poll URL (`segment`: operations or operationResults)."""
-        url = (f"{request.base_url}/subscriptions/{sub}/providers/{namespace}/locations/{location or 'global'}/"
-               f"{segment}/{op.id}?api-version={request.query.get('api-version', '')}")
-        retry_after = self.profile.initial_retry_after
-        return {header: url, **({"Retry-After": retry_after} if retry_after else {})}
-
-    def _take_fault(self, method: str, full_type: str) -> dict | None:
-        for fault in self._faults:
-            if fault["method"] == method and fault["type"] == full_type.lower():
-                fault["times"] -= 1
-                if fault["times"] <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
-
-    def settle(self) -> None:
-        """Finish every operation whose time has come."""
-        for op in self.store.due_operations():
-            self._finish(op)
-
-    def _finish(self, op: Operation) -> None:
-        with self.store.transaction():
-            current = self.store.get_operation(op.id)
-            if current is None or current.status != "InProgress":
-                return
-            record = self.get(op.resource_key)
-            if record is not None and op.kind == "put" and not op.error:
-                handler = self.handler(record.type)
-                op.error = handler.complete(self, record) if handler else None
-            op.status = "Failed" if op.error else "Succeeded"
-            op.polls_left = 0
-            self.store.save_operation(op)
-            if record is None:
-                return
-            if op.kind == "delete" and not op.error:
-                self.delete_tree(record)
-            else:
-                state = "Failed" if op.kind == "put" and op.error else "Succeeded"
-                record.body.setdefault("properties", {})["provisioningState"] = state
-                self.store.update_body(record)
-
-    def poll(self, target: Target, request: ArmRequest) -> ArmResponse:
-        """Answer an Azure-AsyncOperation (status body) or Location (202 until done) poll."""
-        op = self.store.get_operation(target.op_id)
-        if op is None:
-            raise ArmError(404, "NotFound", f"Operation '{target.op_id}' was not found.")
-        if op.status == "InProgress":
-            op.polls_left -= 1
-            self.store.save_operation(op)
-            if op.polls_left <= 0:
-                self._finish(op)
-            op = self.store.get_operation(op.id)
-        status_style = "/operations/" in request.path.lower() or "/asyncoperations/" in request.path.lower()
-        if status_style:
-            body: dict = {"id": f"{request.base_url}{request.path}", "name": op.id, "status": op.status}
-            if op.error and op.status == "Failed":
-                body["error"] = op.error
-            headers = {"Retry-After": self.profile.retry_after} if op.status == "InProgress" else {}
-            return ArmResponse(200, body, headers)
-        if op.status == "InProgress":
-            return ArmResponse(202, None, {"Location": f"{request.base_url}{request.path}?{urlencode(request.query)}",
-                                           "Retry-After": self.profile.retry_after})
-        if op.status == "Failed":
-            return ArmResponse(400, {"error": op.error})
-        return ArmResponse(204)
-
     def _base_fields(self, body: dict, rid: str, handler: ResourceHandler, existing: Record | None) -> dict:
         body = dict(body)
         body["id"], body["name"], body["type"] = rid, rid.rsplit("/", 1)[-1], handler.type
@@ -364,20 +316,26 @@ def _rg_id(target: Target) -> str | None:
     return f"/subscriptions/{target.sub}/resourceGroups/{target.rg}" if target.rg else None
 
 
-def _check_preconditions(request: ArmRequest, existing: Record | None) -> None:
+def _generic_precondition(header: str) -> ArmError:
+    if header == "if-match":
+        return ArmError(412, "PreconditionFailed", "The condition in the If-Match header does not match the current etag of the resource.")
+    return ArmError(412, "PreconditionFailed", "The resource already exists and the If-None-Match header forbids overwriting it.")
+
+
+def _failed_precondition(request: ArmRequest, existing: Record | None) -> str | None:
+    """The conditional header (if-match / if-none-match) the request fails on, if any."""
     if_match = request.headers.get("if-match")
     if_none_match = request.headers.get("if-none-match")
     current = existing.body.get("etag") if existing else None
     if if_match is not None:
         wanted = [t.strip() for t in if_match.split(",")]
         if existing is None or ("*" not in wanted and current not in wanted):
-            raise ArmError(412, "PreconditionFailed",
-                           "The condition in the If-Match header does not match the current etag of the resource.")
+            return "if-match"
     if if_none_match is not None and existing is not None:
         wanted = [t.strip() for t in if_none_match.split(",")]
         if "*" in wanted or current in wanted:
-            raise ArmError(412, "PreconditionFailed",
-                           "The resource already exists and the If-None-Match header forbids overwriting it.")
+            return "if-none-match"
+    return None
 
 
 def _merge(base: dict, patch: dict) -> dict:

@@ -45,6 +45,8 @@ class LatencyProfile:
 
     `retry_after` goes on poll responses (azure-core accepts fractions). Generated SDKs parse the initial
     response's Retry-After as an int, so that one is `initial_retry_after`, a whole number or absent.
+    `principal_replication_seconds`: how long a new managed identity stays unknown to role assignments that do
+    not name a principalType (Entra's replication delay; 0 turns it off).
     """
 
     name: str
@@ -52,11 +54,13 @@ class LatencyProfile:
     seconds: float
     retry_after: str
     initial_retry_after: str | None
+    principal_replication_seconds: float = 0.0
 
 
 PROFILES = {
     "fast": LatencyProfile("fast", polls=1, seconds=0.0, retry_after="0.01", initial_retry_after=None),
-    "azure-like": LatencyProfile("azure-like", polls=3, seconds=6.0, retry_after="2", initial_retry_after="2"),
+    "azure-like": LatencyProfile("azure-like", polls=3, seconds=6.0, retry_after="2", initial_retry_after="2",
+                                 principal_replication_seconds=20.0),
 }
 
 
@@ -73,6 +77,24 @@ class ResourceHandler:
     etag_format: str | None = 'W/"{}"'  # None: the type has no etag
     tenant_level: bool = False     # also addressable without a subscription, as /providers/{namespace}/...
     read_only: tuple[str, ...] = ()  # properties ARM computes; whatever a client sends for them is dropped
+    sync_delete: bool = False      # a long-running type whose DELETE still answers 200 at once (firewall policies)
+    accepted_writes: bool = False  # PUT/PATCH answer 202 with no body and both async headers (private DNS)
+    update_status: int = 200       # status of a PUT over an existing resource (role assignments: 201)
+    delete_returns_body: bool = False  # a synchronous DELETE answers 200 with what it deleted (role assignments)
+    group_operations: tuple[str, str] | None = None  # (status, result) poll segments under the resource group
+
+    def serialised_under(self, resource_id: str) -> str | None:
+        """The resource whose in-flight writes block a write to this one (ARM serialises per policy, per VNet)."""
+        return None
+
+    def busy(self, operation_url: str, operation: str) -> ArmError:
+        """The 409 for a write that races an operation in progress (`operation`: Updating or Deleting)."""
+        return ArmError(409, "AnotherOperationInProgress", "Another operation on this or dependent resource is in progress. "
+                                                           f"To retrieve status of the operation use uri: {operation_url}.")
+
+    def precondition_error(self, resource_id: str, existing: Record | None, header: str) -> ArmError | None:
+        """This type's own 412 for a failed If-Match or If-None-Match (`header`); None: the engine's generic one."""
+        return None
 
     def validate(self, arm, body: dict, existing: Record | None) -> dict:
         """Check and normalise a PUT body (id, name, type already set); raise ArmError for a synchronous 400."""
@@ -103,6 +125,10 @@ class ResourceHandler:
     def action(self, arm, record: Record, name: str, request: ArmRequest) -> ArmResponse:
         """POST {id}/{name}; default: ARM's answer for an unknown action."""
         raise ArmError(404, "NotFound", f"The action '{name}' is not supported on '{record.id}'.")
+
+    def expand(self, arm, record: Record, body: dict, what: str) -> dict:
+        """The GET body with `$expand=what` honoured; default: ignored, as ARM ignores what a type does not expand."""
+        return body
 
     def read(self, arm, record: Record) -> ArmResponse:
         """The whole answer to a GET; override for resources polled as results (202 while running)."""

@@ -39,6 +39,7 @@ class Target:
 
 
 _OPERATION_SEGMENTS = {"operations", "operationresults", "asyncoperations", "operationstatuses"}
+_GROUP_OPERATION_SEGMENTS = {"privatednsoperationstatuses", "privatednsoperationresults"}  # polled under a resource group
 
 
 def parse_path(path: str) -> Target:
@@ -68,6 +69,8 @@ def parse_path(path: str) -> Target:
         return Target("genericList", sub=sub, rg=rg)
     if rest[0] == "providers" and len(rest) == 6 and rest[2] == "locations" and rest[4] in _OPERATION_SEGMENTS:
         return Target("operation", sub=sub, namespace=segs[3], op_id=segs[7])
+    if rest[0] == "resourcegroups" and len(rest) == 6 and rest[2] == "providers" and rest[4] in _GROUP_OPERATION_SEGMENTS:
+        return Target("operation", sub=sub, rg=rg, namespace=segs[5], op_id=segs[7])
     last = max((i for i, s in enumerate(low) if s == "providers" and i >= 2), default=-1)
     if last < 0 or len(segs) < last + 3:
         raise ArmError(404, "NotFound", f"No route for '{path}'.")

@@ -182,9 +182,9 @@ class EmulatorApp:
             if method == "PUT":
                 check_put_body(target, request.json())
             if method == "GET":
-                return arm.get_resource(target)
+                return _with_etag(arm.get_resource(target, request))
             operation = {"PUT": arm.put_resource, "PATCH": arm.patch_resource, "DELETE": arm.delete_resource}[method]
-            return operation(target, request, handler)
+            return _with_etag(operation(target, request, handler))
         raise ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method '{method}'.")
 
     def _operational(self, request: ArmRequest, rest: list[str], value) -> ArmResponse:
@@ -305,6 +305,13 @@ def _request_head(environ) -> ArmRequest:
     path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
     return ArmRequest(environ["REQUEST_METHOD"].upper(), path, query, headers, b"",
                       f"{environ.get('wsgi.url_scheme', 'https')}://{host}")
+
+
+def _with_etag(result: ArmResponse) -> ArmResponse:
+    """ARM repeats a resource's etag in the ETag header of the answers that carry its body."""
+    if result.status in (200, 201) and isinstance(result.body, dict) and isinstance(result.body.get("etag"), str):
+        result.headers.setdefault("ETag", result.body["etag"])
+    return result
 
 
 def _respond(result: ArmResponse, method: str, start_response) -> list[bytes]:

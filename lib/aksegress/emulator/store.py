@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS subscriptions (
 );
 CREATE TABLE IF NOT EXISTS operations (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, resource_key TEXT NOT NULL, status TEXT NOT NULL,
-    polls_left INTEGER NOT NULL, ready_at REAL NOT NULL, error TEXT
+    polls_left INTEGER NOT NULL, ready_at REAL NOT NULL, error TEXT, started REAL, ended REAL, output TEXT
 );
 CREATE TABLE IF NOT EXISTS refs (
     source TEXT NOT NULL, source_id TEXT NOT NULL, target TEXT NOT NULL, backref TEXT NOT NULL,
@@ -62,7 +62,7 @@ class Record:
 
 @dataclass
 class Operation:
-    """A long-running operation the SDK polls; `kind` is 'put' or 'delete'."""
+    """A long-running operation the SDK polls; `kind` is 'put', 'delete' or 'action' (a POST with `output`)."""
 
     id: str
     kind: str
@@ -71,6 +71,12 @@ class Operation:
     polls_left: int
     ready_at: float
     error: dict | None
+    started: float = 0.0
+    ended: float | None = None
+    output: dict | None = None
+
+
+_OPERATION_COLUMNS = "id, kind, resource_key, status, polls_left, ready_at, error, started, ended, output"
 
 
 def _prefix_match(column: str) -> str:
@@ -93,6 +99,10 @@ class Store:
             tighten(f"{self.path}{companion}")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(operations)")}
+        for column, kind in (("started", "REAL"), ("ended", "REAL"), ("output", "TEXT")):
+            if column not in columns:  # a state file written before operations kept their times and output
+                self._db.execute(f"ALTER TABLE operations ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         with self._lock:
@@ -200,26 +210,44 @@ class Store:
 
     def add_operation(self, op: Operation) -> None:
         self._exec(
-            "INSERT INTO operations VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (op.id, op.kind, op.resource_key, op.status, op.polls_left, op.ready_at, json.dumps(op.error)),
+            "INSERT INTO operations (id, kind, resource_key, status, polls_left, ready_at, error, started, ended, output) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (op.id, op.kind, op.resource_key, op.status, op.polls_left, op.ready_at, json.dumps(op.error), op.started,
+             op.ended, json.dumps(op.output)),
         )
 
     def get_operation(self, op_id: str) -> Operation | None:
-        rows = self._query("SELECT * FROM operations WHERE id = ?", (op_id.lower(),))
+        rows = self._query(f"SELECT {_OPERATION_COLUMNS} FROM operations WHERE id = ?", (op_id.lower(),))
         return self._operation(rows[0]) if rows else None
 
     def due_operations(self, now: float | None = None) -> list[Operation]:
         now = time.time() if now is None else now
-        rows = self._query("SELECT * FROM operations WHERE status = 'InProgress' AND ready_at <= ? ORDER BY rowid", (now,))
+        rows = self._query(f"SELECT {_OPERATION_COLUMNS} FROM operations WHERE status = 'InProgress' AND ready_at <= ? ORDER BY rowid",
+                           (now,))
+        return [self._operation(r) for r in rows]
+
+    def operations_in_progress(self, resource_key: str) -> list[Operation]:
+        """Unfinished operations on a resource or anything under it."""
+        resource_key = resource_key.lower()
+        rows = self._query(f"SELECT {_OPERATION_COLUMNS} FROM operations WHERE status = 'InProgress' AND "
+                           f"{_prefix_match('resource_key')} ORDER BY rowid", (resource_key, len(resource_key) + 1, resource_key + "/"))
+        return [self._operation(r) for r in rows]
+
+    def deletes_in_progress_over(self, resource_id: str) -> list[Operation]:
+        """Unfinished deletes of a resource or of anything it lies under (its parent, its resource group)."""
+        key = resource_id.lower()
+        rows = self._query(f"SELECT {_OPERATION_COLUMNS} FROM operations WHERE status = 'InProgress' AND kind = 'delete' AND "
+                           "(resource_key = ? OR substr(?, 1, length(resource_key) + 1) = resource_key || '/') ORDER BY rowid", (key, key))
         return [self._operation(r) for r in rows]
 
     def save_operation(self, op: Operation) -> None:
-        self._exec("UPDATE operations SET status = ?, polls_left = ?, error = ? WHERE id = ?",
-                   (op.status, op.polls_left, json.dumps(op.error), op.id))
+        self._exec("UPDATE operations SET status = ?, polls_left = ?, error = ?, ended = ? WHERE id = ?",
+                   (op.status, op.polls_left, json.dumps(op.error), op.ended, op.id))
 
     @staticmethod
     def _operation(row: tuple) -> Operation:
-        return Operation(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]) if row[6] else None)
+        return Operation(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]) if row[6] else None,
+                         row[7] or 0.0, row[8], json.loads(row[9]) if row[9] else None)
 
     # settings
 

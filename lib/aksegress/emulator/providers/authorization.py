@@ -11,6 +11,7 @@ tenant (`/providers/...`) and under every subscription, and can be found by `rol
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 
 from aksegress.emulator.engine import Arm, ArmError, ResourceHandler
@@ -123,6 +124,8 @@ def _now() -> str:
 class RoleAssignmentHandler(ResourceHandler):
     type = ASSIGNMENT
     etag_format = None
+    update_status = 201
+    delete_returns_body = True
 
     def validate(self, arm, body, existing):
         name, props = body["name"], body["properties"]
@@ -133,6 +136,8 @@ class RoleAssignmentHandler(ResourceHandler):
         if not _GUID.match(principal):
             raise ArmError(400, "InvalidPrincipalId",
                            f"The Principal ID '{principal}' is not valid. Principal ID must be a GUID.")
+        if not props.get("principalType"):
+            _check_replicated(arm, principal)
         role = str(props.get("roleDefinitionId") or "").rstrip("/").rsplit("/", 1)[-1]
         if built_in_definition("", role) is None:
             raise ArmError(400, "RoleDefinitionDoesNotExist",
@@ -173,6 +178,28 @@ class RoleAssignmentHandler(ResourceHandler):
             if (above or (below and "atscope" not in clauses)) and principal in ("", props["principalId"].lower()):
                 found.append(record)
         return found
+
+
+_CREATED = "principal-created:"
+
+
+def note_new_principal(arm: Arm, principal_id: str) -> None:
+    """Remember when a managed identity's service principal was made (for Entra's replication delay)."""
+    arm.store.set_setting(_CREATED + principal_id.lower(), repr(time.time()))
+
+
+def _check_replicated(arm: Arm, principal: str) -> None:
+    """Entra replicates a new principal within seconds to minutes; until then ARM cannot find it, unless the
+    assignment names its principalType (Microsoft's documented way around the delay)."""
+    created = arm.store.setting(_CREATED + principal.lower())
+    delay = arm.profile.principal_replication_seconds
+    if created and time.time() - float(created) < delay:
+        raise ArmError(400, "PrincipalNotFound",
+                       f"Principal {principal.replace('-', '')} does not exist in the directory {arm.store.setting('tenant_id')}. "
+                       "Check that you have the correct principal ID. If you are creating this principal and then immediately "
+                       "assigning a role, this error might be related to a replication delay. In this case, set the role "
+                       "assignment principalType property to a value, such as ServicePrincipal, User, or Group.  "
+                       "See https://aka.ms/docs-principaltype")
 
 
 def _check_unique(arm: Arm, assignment_id: str, scope: str, role: str, principal: str) -> None:

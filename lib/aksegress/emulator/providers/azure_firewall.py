@@ -9,6 +9,8 @@ used verbatim, the others are named in Azure's style.
 
 from __future__ import annotations
 
+import re
+
 from aksegress.emulator.engine import Arm, ArmError, ResourceHandler
 from aksegress.emulator.providers.appliances import configs_of, ipv4_prefixes, pick, save_appliance, subnet_of, to_config
 from aksegress.emulator.providers.nic import next_free_address
@@ -147,10 +149,17 @@ def _fqdn_network_rules(group_props: dict):
                 yield collection["name"], rule["name"]
 
 
+def _policy_of(resource_id: str) -> str:
+    """The policy a policy or rule collection group id belongs to: Azure runs one write at a time per policy."""
+    return re.split(r"/ruleCollectionGroups/", resource_id, maxsplit=1, flags=re.IGNORECASE)[0]
+
+
 class FirewallPolicyHandler(ResourceHandler):
     type = POLICY
     long_running = True
+    sync_delete = True  # Azure answers a policy DELETE with 200 at once
     requires_location = True
+    serialised_under = staticmethod(_policy_of)
     read_only = ("ruleCollectionGroups", "firewalls", "childPolicies")
 
     def validate(self, arm, body, existing):
@@ -288,6 +297,7 @@ def _check_collection(collection: dict, group_name: str) -> None:
 class RuleCollectionGroupHandler(ResourceHandler):
     type = GROUP
     long_running = True
+    serialised_under = staticmethod(_policy_of)
 
     def validate(self, arm, body, existing):
         props = body["properties"]
@@ -301,8 +311,13 @@ class RuleCollectionGroupHandler(ResourceHandler):
                                f"Rule collection name '{collection['name']}' is used twice in rule collection group "
                                f"{body['name']}.")
             names.add(collection["name"].lower())
+        for rule in (r for c in collections for r in c.get("rules") or [] if r.get("ruleType") == "NetworkRule"):
+            rule.setdefault("ipv6Rule", False)
+            for field in ("sourceAddresses", "sourceIpGroups", "destinationAddresses", "destinationIpGroups", "destinationFqdns"):
+                rule.setdefault(field, [])
         props["ruleCollections"] = collections
         policy = arm.get(body["id"].rsplit("/ruleCollectionGroups/", 1)[0])
+        body.setdefault("location", policy.body.get("location"))
         if not _proxy_allows_fqdns(arm, policy.body["properties"]):
             for collection, rule in _fqdn_network_rules(props):
                 raise _fqdn_refusal("FirewallPolicyNetworkRuleFqdnRequiresDnsProxy", rule, collection)

@@ -1,14 +1,16 @@
 """Microsoft.Compute: virtual machines on existing NICs, and their run command answered by the simulated shell.
 
 A VM marks each NIC it uses (`virtualMachine` on the NIC), so the NIC cannot be deleted under it and, through
-the NIC, the subnet neither. `POST .../runCommand` (RunShellScript) answers 202 with a Location whose polls read
-202 until the command is done, then 200 with Azure's RunCommandResult: the Linux extension's one status, always
-"succeeded" whatever the script's exit code (as Azure reports it), with stdout and stderr in its message.
-`CommandResultHandler` is that polled-result machinery, shared with AKS's commandResults.
+the NIC, the subnet neither. `POST .../runCommand` (RunShellScript) answers 202 with Azure-AsyncOperation (a
+status document carrying `properties.output`) and Location (202 until the command is done, then 200 with Azure's
+RunCommandResult): the Linux extension's one status, always "succeeded" whatever the script's exit code (as Azure
+reports it), with stdout and stderr in its message. `CommandResultHandler` is the polled-result machinery of AKS's
+commandResults, which Azure answers with Location only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from datetime import UTC, datetime
@@ -19,7 +21,6 @@ from aksegress.emulator.shell import run_script, snapshot_of
 from aksegress.emulator.store import Record
 
 VM = "Microsoft.Compute/virtualMachines"
-VM_COMMAND_RESULT = "Microsoft.Compute/virtualMachines/runCommandResults"
 
 
 def _now() -> str:
@@ -76,10 +77,6 @@ class CommandResultHandler(ResourceHandler):
         return self.finished_view(record)
 
 
-class VirtualMachineCommandResultHandler(CommandResultHandler):
-    type = VM_COMMAND_RESULT
-
-
 class VirtualMachineHandler(ResourceHandler):
     type = VM
     long_running = True
@@ -107,7 +104,28 @@ class VirtualMachineHandler(ResourceHandler):
         props["osProfile"] = os_profile
         props["vmId"] = existing.body["properties"].get("vmId") if existing else str(uuid.uuid4())
         props["timeCreated"] = existing.body["properties"].get("timeCreated") if existing else _now()
-        props.setdefault("storageProfile", {})
+        storage = props.setdefault("storageProfile", {})
+        disk_name = f"{body['name']}_OsDisk_1_{hashlib.sha256(body['id'].lower().encode()).hexdigest()[:32]}"
+        os_disk = storage.setdefault("osDisk", {})
+        for key, value in (("osType", "Linux"), ("name", disk_name), ("createOption", "FromImage"), ("caching", "ReadWrite"),
+                           ("deleteOption", "Detach"), ("diskSizeGB", 30)):
+            os_disk.setdefault(key, value)
+        os_disk.setdefault("managedDisk", {"storageAccountType": "Premium_LRS"})
+        os_disk["managedDisk"]["id"] = f"{body['id'].split('/providers/')[0]}/providers/Microsoft.Compute/disks/{os_disk['name']}"
+        return body
+
+    def expand(self, arm, record, body, what):
+        if what.lower() != "instanceview":
+            return body
+        props = body["properties"]
+        created = props.get("timeCreated")
+        succeeded = {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded", "time": created}
+        props["instanceView"] = {
+            "computerName": props["osProfile"]["computerName"], "osName": "ubuntu", "osVersion": "24.04", "hyperVGeneration": "V2",
+            "vmAgent": {"vmAgentVersion": "2.9.1.1", "extensionHandlers": [], "statuses": [
+                {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Ready", "message": "Guest Agent is running", "time": created}]},
+            "disks": [{"name": props["storageProfile"]["osDisk"]["name"], "statuses": [succeeded]}],
+            "statuses": [succeeded, {"code": "PowerState/running", "level": "Info", "displayStatus": "VM running"}]}
         return body
 
     def write(self, arm, record, existing):
@@ -128,7 +146,8 @@ class VirtualMachineHandler(ResourceHandler):
         message = f"Enable succeeded: \n[stdout]\n{result.stdout}\n[stderr]\n{result.stderr}"
         value = {"value": [{"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded",
                             "message": message}]}
-        return CommandResultHandler.start(arm, record, "runCommandResults", VM_COMMAND_RESULT, value, request)
+        op = arm.start_operation("action", record, None, output=value)
+        return ArmResponse(202, None, arm.operation_headers(request, record, op))
 
 
-HANDLERS = [VirtualMachineHandler(), VirtualMachineCommandResultHandler()]
+HANDLERS = [VirtualMachineHandler()]

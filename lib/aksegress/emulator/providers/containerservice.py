@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from aksegress.aks_catalog import minor_of, offline_catalog
 from aksegress.emulator.engine import Arm, ArmError, ArmResponse, ResourceHandler
 from aksegress.emulator.kubectl import run_kubectl
+from aksegress.emulator.providers.authorization import note_new_principal
 from aksegress.emulator.providers.compute import CommandResultHandler
 from aksegress.emulator.providers.nic import PRIVATE_ENDPOINT, endpoint_address
 from aksegress.emulator.providers.resources import GROUP_TYPE
@@ -183,11 +184,36 @@ def _agent_pools(props: dict, version: str, plugin: str) -> list[dict]:
     return pools
 
 
+def _always_returned(props: dict, cluster_id: str, private: bool) -> None:
+    """The profiles AKS fills in whatever the client sent (as its recorded answers show)."""
+    for pool in props["agentPoolProfiles"]:
+        pool.setdefault("kubeletDiskType", "OS")
+    if props["networkProfile"].get("outboundType") == "loadBalancer":
+        props["networkProfile"].setdefault("loadBalancerProfile", {"managedOutboundIPs": {"count": 1}})
+    props.setdefault("servicePrincipalProfile", {"clientId": "msi"})
+    props.setdefault("oidcIssuerProfile", {"enabled": False})
+    props.setdefault("securityProfile", {})
+    props.setdefault("workloadAutoScalerProfile", {})
+    storage = props["storageProfile"] = dict(props.get("storageProfile") or {})
+    for driver in ("diskCSIDriver", "fileCSIDriver", "snapshotController"):
+        storage[driver] = {"enabled": True, **(storage.get(driver) or {})}
+    props["resourceUID"] = _digest(cluster_id, "uid")[:24]
+    if private:
+        props["privateLinkResources"] = [{"id": f"{cluster_id}/privateLinkResources/management", "name": "management",
+                                          "type": f"{CLUSTER}/privateLinkResources", "groupId": "management",
+                                          "requiredMembers": ["management"]}]
+
+
 class ManagedClusterHandler(ResourceHandler):
     type = CLUSTER
     long_running = True
     slowness = 3
     requires_location = True
+
+    def busy(self, operation_url, operation):
+        return ArmError(409, "OperationNotAllowed", f"Operation is not allowed: Another operation ({operation}) is in progress, "
+                                                    "please wait for it to finish before starting a new operation. "
+                                                    "See https://aka.ms/aks-pending-operation for more details")
 
     def validate(self, arm, body, existing):
         props, cid, location = body["properties"], body["id"], body["location"]
@@ -229,6 +255,7 @@ class ManagedClusterHandler(ResourceHandler):
         props["identityProfile"] = {"kubeletidentity": {
             "resourceId": f"{node_rg_id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}-agentpool",
             "clientId": _uuid(cid, "kubelet-client"), "objectId": _uuid(cid, "kubelet-object")}}
+        _always_returned(props, cid, private)
         body.setdefault("sku", {"name": "Base", "tier": "Free"})
         created = (existing.body.get("systemData") or {}).get("createdAt") if existing else None
         body["systemData"] = {"createdAt": created or _now(), "lastModifiedAt": _now()}
@@ -241,6 +268,11 @@ class ManagedClusterHandler(ResourceHandler):
     def write(self, arm, record, existing):
         record.body["properties"]["provisioningState"] = "Updating" if existing else "Creating"
         arm.save(record)
+        if existing is None:
+            kubelet = (record.body["properties"].get("identityProfile") or {}).get("kubeletidentity") or {}
+            for principal in (record.body.get("identity", {}).get("principalId"), kubelet.get("objectId")):
+                if principal:
+                    note_new_principal(arm, principal)
         node_rg = self._node_group(arm, record)
         props = record.body["properties"]
         subnet_id = next((p["vnetSubnetID"] for p in props["agentPoolProfiles"] if p.get("vnetSubnetID")), "")

@@ -10,6 +10,7 @@ references, which is also how other providers mark a subnet as in use: call
 from __future__ import annotations
 
 import ipaddress
+import re
 import uuid
 
 from aksegress.emulator.engine import Arm, ArmError, ResourceHandler
@@ -154,10 +155,16 @@ def _replace_children(arm: Arm, parent: Record, type_: str, children: list[dict]
         arm.delete_tree(leftover)
 
 
+def _vnet_of(resource_id: str) -> str:
+    """The VNet a VNet, subnet or peering id belongs to: Azure runs one write at a time per VNet."""
+    return re.split(r"/(?:subnets|virtualNetworkPeerings)/", resource_id, maxsplit=1, flags=re.IGNORECASE)[0]
+
+
 class VirtualNetworkHandler(ResourceHandler):
     type = VNET
     long_running = True
     requires_location = True
+    serialised_under = staticmethod(_vnet_of)
 
     def validate(self, arm, body, existing):
         props = body["properties"]
@@ -174,7 +181,11 @@ class VirtualNetworkHandler(ResourceHandler):
         props["subnets"] = subnets
         props["resourceGuid"] = existing.body["properties"].get("resourceGuid") if existing else str(uuid.uuid4())
         props.setdefault("enableDdosProtection", False)
+        props.setdefault("enableVmProtection", False)
+        props["dhcpOptions"] = {**(props.get("dhcpOptions") or {}), "dnsServers": list((props.get("dhcpOptions") or {}).get("dnsServers") or [])}
         props.setdefault("privateEndpointVNetPolicies", "Disabled")
+        for subnet in subnets:
+            _subnet_defaults(subnet["properties"])
         return body
 
     def write(self, arm, record, existing):
@@ -205,9 +216,17 @@ class VirtualNetworkHandler(ResourceHandler):
                 arm.delete_tree(user)
 
 
+def _subnet_defaults(props: dict) -> None:
+    """What ARM returns for a subnet whether or not the client sent it."""
+    props.setdefault("delegations", [])
+    props.setdefault("privateEndpointNetworkPolicies", "Disabled")
+    props.setdefault("privateLinkServiceNetworkPolicies", "Enabled")
+
+
 class SubnetHandler(ResourceHandler):
     type = SUBNET
     long_running = True
+    serialised_under = staticmethod(_vnet_of)
 
     def validate(self, arm, body, existing):
         vnet = arm.get(body["id"].rsplit("/subnets/", 1)[0])
@@ -215,6 +234,7 @@ class SubnetHandler(ResourceHandler):
             body["properties"].pop(field, None)
         siblings = [(s.body["name"], _subnet_prefixes(s.body["properties"])) for s in arm.store.children(vnet.id, SUBNET)]
         _check_subnet(arm, vnet.body, body["name"], body["properties"], siblings)
+        _subnet_defaults(body["properties"])
         return body
 
     def write(self, arm, record, existing):
@@ -257,6 +277,7 @@ def _peered_vnets(arm: Arm, vnet_id: str, excluding: str) -> list[Record]:
 class PeeringHandler(ResourceHandler):
     type = PEERING
     long_running = True
+    serialised_under = staticmethod(_vnet_of)
 
     def validate(self, arm, body, existing):
         props = body["properties"]
@@ -281,6 +302,7 @@ class PeeringHandler(ResourceHandler):
                               ("allowGatewayTransit", False), ("useRemoteGateways", False),
                               ("doNotVerifyRemoteGateways", False), ("peerCompleteVnets", True)):
             props.setdefault(flag, default)
+        props.setdefault("routeServiceVips", {})
         props["peeringState"] = "Connected" if back else "Initiated"
         props["peeringSyncLevel"] = "FullyInSync" if back else "RemoteNotInSync"
         props.setdefault("resourceGuid", str(uuid.uuid4()))
@@ -336,6 +358,7 @@ def _check_route(route: dict) -> None:
     if str(props.get("nextHopType", "")).lower() not in _NEXT_HOP_TYPES:
         raise ArmError(400, "InvalidRequestFormat", f"Route {route['name']} has an invalid nextHopType "
                                                     f"'{props.get('nextHopType')}'.")
+    props.setdefault("hasBgpOverride", False)
 
 
 class RouteTableHandler(ResourceHandler):

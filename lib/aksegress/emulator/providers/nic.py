@@ -109,6 +109,12 @@ class NetworkInterfaceHandler(ResourceHandler):
         props.setdefault("enableIPForwarding", False)
         props.setdefault("enableAcceleratedNetworking", False)
         props.setdefault("dnsSettings", {"dnsServers": [], "appliedDnsServers": []})
+        vnet_id = str((normalised[0]["properties"].get("subnet") or {}).get("id", "")).split("/subnets/")[0].lower()
+        props["dnsSettings"]["internalDomainNameSuffix"] = f"{hashlib.sha256(vnet_id.encode()).hexdigest()[:26]}.bx.internal.cloudapp.net"
+        body.setdefault("kind", "Regular")
+        for name, default in (("nicType", "Standard"), ("vnetEncryptionSupported", False), ("allowPort25Out", True),
+                              ("tapConfigurations", []), ("hostedWorkloads", [])):
+            props.setdefault(name, default)
         props["macAddress"] = _mac(body["id"])
         props["primary"] = True
         props["resourceGuid"] = existing.body["properties"].get("resourceGuid") if existing else str(uuid.uuid4())
@@ -147,6 +153,7 @@ class NetworkInterfaceHandler(ResourceHandler):
                 body["properties"][backref] = {"id": source}
         dns = body["properties"].get("dnsSettings") or {}
         body["properties"]["dnsSettings"] = dict(dns, appliedDnsServers=list(dns.get("dnsServers") or []))
+        body["properties"]["ipConfigurations"] = [dict(c, etag=body.get("etag")) for c in body["properties"].get("ipConfigurations") or []]
         return body
 
     def check_delete(self, arm, record):

@@ -5,6 +5,11 @@ privatedns SDK expects. A link marks its VNet through the store's references (ba
 `virtualNetworkLinks`); the network provider deletes such users with the VNet, as Azure deletes a VNet's
 links. A link's `virtualNetworkLinkState` follows its async operation: InProgress, then Completed.
 Every zone gets Azure's `@` SOA record set when it is created.
+
+Zone and link writes are accepted as Azure accepts them: 202, no body, `Azure-AsyncOperation` and `Location`
+under the resource group (`privateDnsOperationStatuses` / `privateDnsOperationResults`); a failed If-Match or
+If-None-Match is not a 412 there but an operation that ends Failed with PreconditionFailed. Record sets answer
+at once, and their 412 body is flat `{code, message}`.
 """
 
 from __future__ import annotations
@@ -43,6 +48,14 @@ def _require_global(body: dict, kind: str) -> None:
                        "List of available regions for the resource type is 'global'.")
 
 
+_GROUP_OPERATIONS = ("privateDnsOperationStatuses", "privateDnsOperationResults")
+
+
+def _precondition_failed(what: str, header: str, *, flat: bool = False) -> ArmError:
+    reason = "has been modified (etag mismatch)" if header == "if-match" else "exists already and hence cannot be created again"
+    return ArmError(412, "PreconditionFailed", f"The {what} {reason}.", flat=flat)
+
+
 def _record_set_types(arm: Arm) -> set[str]:
     return {h.type.lower() for h in arm.handlers.values() if isinstance(h, RecordSetHandler)}
 
@@ -55,8 +68,13 @@ def _record_sets(arm: Arm, zone_id: str) -> list[Record]:
 class PrivateZoneHandler(ResourceHandler):
     type = ZONE
     long_running = True
+    accepted_writes = True
+    group_operations = _GROUP_OPERATIONS
     requires_location = True
     etag_format = "{}"
+
+    def precondition_error(self, resource_id, existing, header):
+        return _precondition_failed(f"Zone {resource_id.rsplit('/', 1)[-1]}", header)
 
     def validate(self, arm, body, existing):
         _require_global(body, ZONE)
@@ -139,8 +157,17 @@ def _check_link_conflicts(arm: Arm, link_id: str, vnet: Record, registration: bo
 class VirtualNetworkLinkHandler(ResourceHandler):
     type = LINK
     long_running = True
+    accepted_writes = True
+    group_operations = _GROUP_OPERATIONS
     requires_location = True
     etag_format = '"{}"'
+
+    def precondition_error(self, resource_id, existing, header):
+        zone = _zone_of(resource_id).rsplit("/", 1)[-1]
+        name = resource_id.rsplit("/", 1)[-1]
+        if header == "if-match":
+            return _precondition_failed(f"Virtual Network link '{name}' for the Private DNS zone '{zone}'", header)
+        return _precondition_failed(f"Virtual Network link {name} for the Private DNS zone {zone}", header)
 
     def validate(self, arm, body, existing):
         _require_global(body, LINK)
@@ -188,6 +215,9 @@ class RecordSetHandler(ResourceHandler):
     def check_record(self, record: dict) -> None:
         """Raise ArmError if one record of this type is malformed."""
 
+    def precondition_error(self, resource_id, existing, header):
+        return _precondition_failed(f"Record set {resource_id.rsplit('/', 1)[-1]}", header, flat=True)
+
     def validate(self, arm, body, existing):
         _check_record_set_name(body["name"])
         props = body["properties"]
@@ -215,6 +245,11 @@ class RecordSetHandler(ResourceHandler):
 class ARecordSetHandler(RecordSetHandler):
     def __init__(self):
         super().__init__("A", "aRecords")
+
+    def validate(self, arm, body, existing):
+        body = super().validate(arm, body, existing)
+        body["properties"].setdefault("aRecords", [])
+        return body
 
     def check_record(self, record):
         address = (record or {}).get("ipv4Address")

@@ -63,7 +63,14 @@ class PublicIpAddressHandler(ResourceHandler):
         name = _SKUS.get(str(sku.get("name", "Basic")).lower())
         if name is None:
             raise ArmError(400, "InvalidRequestFormat", f"Cannot parse the request: unknown public IP SKU '{sku.get('name')}'.")
-        body["sku"] = {"name": name, "tier": sku.get("tier") or "Regional"}
+        tier = {"regional": "Regional", "global": "Global"}.get(str(sku.get("tier") or "Regional").lower())
+        if tier is None:
+            raise ArmError(400, "InvalidRequestFormat", f"Cannot parse the request: unknown public IP SKU tier '{sku.get('tier')}'.")
+        if name == "Basic" and tier == "Global":
+            raise ArmError(400, "GlobalPublicIPAddressNotSupportedForBasicPublicIpAddress",
+                           "Global publicIP addresses are only supported for standard SKU public IP addresses. "
+                           f"Public IP address {body['id']} is not standard SKU.", details=[])
+        body["sku"] = {"name": name, "tier": tier}
         default_method = "Static" if name == "Standard" else "Dynamic"
         method = _METHODS.get(str(props.get("publicIPAllocationMethod") or default_method).lower())
         if method is None:
@@ -76,6 +83,10 @@ class PublicIpAddressHandler(ResourceHandler):
         props.setdefault("publicIPAddressVersion", "IPv4")
         props.setdefault("idleTimeoutInMinutes", 4)
         props.setdefault("ipTags", [])
+        props.setdefault("ddosSettings", {"protectionMode": "VirtualNetworkInherited"})
+        label = (props.get("dnsSettings") or {}).get("domainNameLabel")
+        if label:
+            props["dnsSettings"] = {**props["dnsSettings"], "fqdn": f"{label}.{body['location']}.cloudapp.azure.com"}
         props.pop("ipAddress", None)
         if method == "Static":
             props["ipAddress"] = (existing.body["properties"].get("ipAddress") if existing else None) or _address(body["id"])

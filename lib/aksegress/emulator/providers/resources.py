@@ -72,6 +72,9 @@ def put_group(arm: Arm, sub: str, rg: str, request: ArmRequest) -> ArmResponse:
     if not location:
         raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
     existing = arm.get(f"/subscriptions/{sub}/resourceGroups/{rg}")
+    if existing and existing.body["properties"].get("provisioningState") == "Deleting":
+        raise ArmError(409, "ResourceGroupBeingDeleted",
+                       f"The resource group '{existing.id.rsplit('/', 1)[-1]}' is in deprovisioning state and cannot perform this operation.")
     if existing and existing.body["location"] != location:
         raise ArmError(409, "InvalidResourceGroupLocation",
                        f"Invalid resource group location '{location}'. The Resource group already exists in location "
