@@ -8,7 +8,7 @@ server, including every flow from the hub, is meant to be denied.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -23,7 +23,7 @@ from aksegress.netmodel.matrix import Cell, cells_frame, trace_cell, vnet_source
 from aksegress.netmodel.snapshot import Snapshot
 
 __all__ = ["DELIVERED_AS_INTENDED", "DELIVERED_NOT_INTENDED", "DENIED_AS_INTENDED", "DENIED_NOT_INTENDED", "Reachability",
-           "as_intended", "intended_flows", "reachability", "verdict_label", "verdict_table"]
+           "as_intended", "endpoints", "intended_flows", "reachability", "verdict_label", "verdict_table"]
 
 DELIVERED_AS_INTENDED = "delivered, as intended"
 DENIED_AS_INTENDED = "denied, as intended"
@@ -83,16 +83,24 @@ class Reachability:
         return [cell for (src, dst), cell in self.cells.items() if src != dst and cell.intended]
 
 
-def reachability(params, snap: Snapshot, port: int = 443, protocol: str = "TCP") -> Reachability:
+def endpoints(params, snap: Snapshot, skipped: list[str] | None = None) -> tuple[dict[str, Source | None], dict[str, Target | None]]:
+    """Each spoke's source (its test VM, else its VNet) and each declared cluster's API server target in the snapshot."""
+    skipped = [] if skipped is None else skipped
+    sources = {key: _source(snap, spoke, skipped) for key, spoke in params.spokes.items()}
+    targets = {key: _target(snap, spoke, skipped) for key, spoke in params.spokes_with_cluster()}
+    return sources, targets
+
+
+def reachability(params, snap: Snapshot, port: int = 443, protocol: str = "TCP", only: Collection[tuple[str, str]] | None = None) -> Reachability:
     """Each spoke's test VM (its VNet until the VM exists) to each declared cluster's API server in the snapshot,
-    traced once each and joined with ``intended_flows``; whatever the snapshot lacks is listed as skipped."""
+    traced once each and joined with ``intended_flows``; whatever the snapshot lacks is listed as skipped.
+    ``only`` limits the trace to those (source spoke, cluster spoke) pairs."""
     out = Reachability()
     intent = intended_flows(params)
-    sources = {key: _source(snap, spoke, out.skipped) for key, spoke in params.spokes.items()}
-    targets = {key: _target(snap, spoke, out.skipped) for key, spoke in params.spokes_with_cluster()}
+    sources, targets = endpoints(params, snap, out.skipped)
     for src_key, source in sources.items():
         for dst_key, target in targets.items():
-            if source is not None and target is not None:
+            if source is not None and target is not None and (only is None or (src_key, dst_key) in only):
                 out.cells[(src_key, dst_key)] = trace_cell(snap, source, target, port, protocol, intent=intent)
     return out
 

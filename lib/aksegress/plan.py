@@ -6,6 +6,7 @@ by another step or by hand) is left as it is. A re-run whose plan is all ``uncha
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,8 @@ class Desired:
     ``create_only`` fields are sent when the resource is created and never compared afterwards (Azure does
     not echo some of them, e.g. a VM's SSH settings); ``wait=False`` starts a long create without waiting
     for it (a VPN gateway takes the better part of an hour); ``replace`` sends ``body`` as the whole
-    resource, for the rare write that must remove a field (detaching a route table from a subnet).
+    resource, for the rare write that must remove a field (detaching a route table from a subnet); ``label`` is
+    how a person reads it where its id says little (a role assignment's GUID).
     """
 
     id: str
@@ -35,6 +37,7 @@ class Desired:
     create_only: dict | None = None
     wait: bool = True
     replace: bool = False
+    label: str | None = None
 
     @property
     def kind(self) -> Kind:
@@ -43,6 +46,12 @@ class Desired:
     @property
     def name(self) -> str:
         return arm_ids.parse(self.id).name
+
+    @property
+    def readable_name(self) -> str:
+        """``vnet-spoke1/aks`` rather than ``aks``: the name chain under the resource group, or the label."""
+        rid = arm_ids.parse(self.id)
+        return self.label or "/".join(rid.names) or rid.name
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,12 @@ class Change:
     def pending(self) -> bool:
         return self.action in (CREATE, UPDATE, DELETE)
 
+    def to_dict(self, step: str) -> dict:
+        """The change as plan.json lists it, with full before and after values."""
+        return {"step": step, "action": self.action, "type": self.desired.kind.label, "id": self.desired.id, "name": self.desired.readable_name,
+                "diff": [{"path": d.path, "before": d.observed, "after": d.desired} for d in self.diffs]
+                        or ([{"path": "(body)", "before": None, "after": self.desired.body}] if self.action == CREATE else [])}
+
     def body_to_send(self) -> dict:
         """The full body to PUT: what exists, with the step's fields laid over it."""
         if self.desired.replace:
@@ -81,6 +96,7 @@ class Plan:
     step: str
     changes: list[Change]
     notes: list[str] = field(default_factory=list)
+    impact: Any = None
 
     @property
     def pending(self) -> list[Change]:
@@ -106,7 +122,7 @@ class Plan:
             rows.append({
                 "action": f"{_SYMBOL[c.action]} {c.action}",
                 "kind": c.desired.kind.label,
-                "name": "/".join(rid.names) or rid.name,
+                "name": c.desired.readable_name,
                 "resource group": rid.resource_group,
                 "subscription": rid.subscription,
                 "changes": "; ".join(str(d) for d in c.diffs),
@@ -118,7 +134,8 @@ class Plan:
         colours = [_COLOUR[c.action] for c in self.changes]
         styled = frame.style.apply(lambda _: [f"background-color:{colours[i]}" if colours[i] else "" for i in range(len(frame))], axis=0)
         notes = "".join(f"<p>{n}</p>" for n in self.notes)
-        return f"<p><b>Plan</b>: {self.summary()}</p>{notes}" + styled.hide(axis="index").to_html()
+        impact = ("<p><b>Reachability</b>: " + "; ".join(html.escape(line) for line in self.impact.lines()) + "</p>") if self.impact else ""
+        return f"<p><b>Plan</b>: {self.summary()}</p>{impact}{notes}" + styled.hide(axis="index").to_html()
 
 
 def plan_changes(step: str, desired: list[Desired], observed: dict[str, dict | None]) -> Plan:

@@ -17,6 +17,9 @@ from html import escape
 from pathlib import Path
 
 ERROR_ANCHOR = "papermill-error-cell"
+_SCRIPT_BLOCK = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
+_FETCHES_REMOTE = re.compile(r"(?:import\(|from\s+|src\s*=\s*)[\"'(]*https?://|https?://(?:cdn|unpkg)", re.I)
+_REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.I)
 REDACTED = "[redacted]"
 
 _PATTERNS = [
@@ -69,7 +72,7 @@ def document_run(run_dir: str | Path, *, connection_file: str | None = None) -> 
     for step in record.get("steps", []):
         notebook = run_dir / step["notebook"]
         if notebook.exists():
-            _write(run_dir / _page(step), notebook_html(notebook), scrubber)
+            _write(run_dir / _page(step), notebook_html(notebook, title=f"{step['name']} · run {record.get('run_id')}"), scrubber)
     index = run_dir / "index.html"
     _write(index, run_index_html(record, scrubber), scrubber)
     if run_dir.parent.name == record.get("environment"):
@@ -77,8 +80,8 @@ def document_run(run_dir: str | Path, *, connection_file: str | None = None) -> 
     return index
 
 
-def notebook_html(notebook: Path) -> str:
-    """The executed notebook as a standalone page, without the injected parameters cell's code."""
+def notebook_html(notebook: Path, title: str | None = None) -> str:
+    """The executed notebook as a self-contained page (no script fetched from another host), titled, linked to its run."""
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
@@ -87,8 +90,11 @@ def notebook_html(notebook: Path) -> str:
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_input_tags = {"injected-parameters"}
     exporter = HTMLExporter(config=config, template_name="lab")
-    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
-    return body
+    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4),
+                                          resources={"metadata": {"name": title or Path(notebook).stem}})
+    body = _REMOTE_SCRIPT.sub("", body)
+    body = _SCRIPT_BLOCK.sub(lambda m: "" if _FETCHES_REMOTE.search(m.group(0)) else m.group(0), body)
+    return re.sub(r"(<body[^>]*>)", r'\1<p><a href="index.html">back to the run</a></p>', body, count=1)
 
 
 def run_index_html(record: dict, scrubber: Scrubber | None = None) -> str:
@@ -103,13 +109,23 @@ def run_index_html(record: dict, scrubber: Scrubber | None = None) -> str:
         lead = (f'<div class="failure"><b>Failed in <a href="{_page(failed)}#{ERROR_ANCHOR}">{escape(failed["name"])}</a>, '
                 f'cell [{escape(str(err.get("cell")))}]</b>: {escape(err.get("ename") or "")}: {escape(err.get("evalue") or "")}'
                 f' <a href="{_page(failed)}#{ERROR_ANCHOR}">go to the failing cell and its explanation</a></div>')
-    applied = [c for s in steps if s.get("changes", {}).get("applied") for c in s["changes"].get("plan", [])]
-    changes = "".join(f"<li><code>{escape(c['action'])}</code> {escape(c['id'])}</li>" for c in applied) or "<li>none</li>"
+    plan_only = bool(record.get("plan_only"))
+    shown = [s for s in steps if s.get("changes", {}).get("applied" if not plan_only else "planned")]
+    changes = "".join(_changes_block(s) for s in shown) or "<p>none</p>"
+    impact = ""
+    if plan_only:
+        from aksegress.plan_files import impact_lines, plan_document
+
+        doc = plan_document(record)
+        verdict = f"drift: {len(doc['changes'])} change(s)" if doc["changes"] else "no drift"
+        lead += f"<div class='verdict'><b>{escape(verdict)}</b></div>"
+        impact = "<h2>Reachability impact</h2><ul>" + "".join(f"<li>{escape(x)}</li>" for x in impact_lines(doc["reachability"])) + "</ul>"
     facts = [("environment", record.get("environment")), ("target", record.get("target")), ("status", record.get("status")),
-             ("who", who), ("started", record.get("started")), ("finished", record.get("finished")),
+             ("who", who), ("acting as (Azure)", _identity(record.get("azure_identity") or {})),
+             ("started", record.get("started")), ("finished", record.get("finished")),
              ("duration", _duration(record)), ("params file", record.get("params_file")),
              ("params sha256", record.get("params_sha256")), ("commit", record.get("commit")),
-             ("plan only", record.get("plan_only")), ("resumes run", record.get("resumes")), ("drift", _drift(steps)),
+             ("plan only", record.get("plan_only")), ("resumes run", record.get("resumes")), ("drift", record.get("status") if plan_only else _drift(steps)),
              ("ARM calls", ", ".join(f"{k} {v}" for k, v in (record.get("arm") or {}).items()))]
     facts_html = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in facts)
     checks = "".join(_checks_block(s) for s in steps if s.get("checks"))
@@ -120,7 +136,8 @@ def run_index_html(record: dict, scrubber: Scrubber | None = None) -> str:
 <table class="facts">{facts_html}</table>
 <h2>Steps</h2>
 <table><tr><th>step</th><th>status</th><th>duration</th><th>planned</th><th>applied</th><th>checks</th><th>error</th></tr>{rows}</table>
-<h2>Changes applied</h2><ul>{changes}</ul>
+{impact}
+<h2>{'Changes planned' if plan_only else 'Changes applied'}</h2>{changes}
 <h2>Checks</h2>{checks or '<p>none</p>'}
 {redacted}""")
 
@@ -154,6 +171,19 @@ def _step_row(step: dict) -> str:
     return (f"<tr class='{escape(step.get('status', ''))}'><td>{name}</td><td>{escape(step.get('status', ''))}</td>"
             f"<td>{step.get('duration_s', 0)}s</td><td>{step['changes'].get('planned', 0)}</td>"
             f"<td>{step['changes'].get('applied', 0)}</td><td>{ok}/{len(checks)}</td><td>{error}</td></tr>")
+
+
+def _identity(ident: dict) -> str:
+    if not ident:
+        return "not recorded"
+    who = f"{ident.get('name') or 'unknown'} (object id {ident.get('object_id') or 'unknown'})"
+    return f"{who}, tenant {ident.get('tenant')}, subscriptions {', '.join(ident.get('subscriptions') or [])}; {ident.get('where')} at {ident.get('endpoint')}"
+
+
+def _changes_block(step: dict) -> str:
+    items = "".join(f"<li><code>{escape(c['action'])}</code> {escape(str(c.get('type') or ''))} <b>{escape(str(c.get('name') or c['id']))}</b>"
+                    + "".join(f"<br><code>{escape(str(d))}</code>" for d in c.get("diffs", [])) + "</li>" for c in step["changes"].get("plan", []))
+    return f"<h3>{escape(step['name'])}</h3><ul>{items}</ul>"
 
 
 def _checks_block(step: dict) -> str:

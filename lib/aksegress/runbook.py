@@ -143,7 +143,18 @@ class Step:
         """Compare the desired state with what exists; writes nothing."""
         self.refresh()
         self.last_plan = plan_changes(self.spec.key, self.desired(), self.observe())
+        self.last_plan.impact = self._impact(self.last_plan)
         return self.last_plan
+
+    def _impact(self, plan: Plan):
+        """The flows the plan opens and closes, when any of its changes is one the connectivity model reads."""
+        from aksegress.impact import reachability_impact, touches_model
+
+        pending = [c for c in plan.pending if touches_model(c.desired.id)]
+        if not pending:
+            return None
+        changes = [(c.action, c.desired.id, None if c.action == "delete" else c.body_to_send()) for c in pending]
+        return reachability_impact(self.params, self.snapshot(), changes)
 
     def apply(self, plan: Plan | None = None, *, on_wait=None) -> ApplyResult:
         """Carry out the plan's changes (none in a plan-only run), after the step's own pre-flight checks;
@@ -194,9 +205,10 @@ class Step:
             "changes": {
                 "planned": len(self.last_plan.pending) if self.last_plan else 0,
                 "applied": len(self.last_apply.applied) if self.last_apply else 0,
-                "plan": [{"action": c.action, "id": c.desired.id, "diffs": [str(d) for d in c.diffs]}
+                "plan": [{**c.to_dict(self.spec.key), "diffs": [str(d) for d in c.diffs]}
                          for c in (self.last_plan.pending if self.last_plan else [])],
             },
+            "impact": self.last_plan.impact.to_dict() if self.last_plan and self.last_plan.impact else None,
             "checks": [v.to_dict() for v in report.verdicts],
             "checks_skipped": report.skipped_reason,
             "choices": list(self.choices),

@@ -12,6 +12,7 @@ import getpass
 import hashlib
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aksegress.connection import CONNECTION_ENV
+from aksegress.errors import AksegressError
 from aksegress.layout import ROOT_ENV
 from aksegress.layout import run_dir as run_folder
 from aksegress.params import load_params
@@ -29,7 +31,8 @@ from aksegress.steps import all_steps, find_step
 from aksegress.steps.spec import StepSpec
 
 PASSED, FAILED, NOT_RUN = "passed", "failed", "not-run"
-EXIT_OK, EXIT_FAILED, EXIT_DRIFT = 0, 1, 2
+DRIFT, NO_DRIFT, NOT_CONFIRMED = "drift", "no drift", "not confirmed"
+EXIT_OK, EXIT_FAILED, EXIT_DRIFT, EXIT_NOT_CONFIRMED = 0, 1, 2, 3
 
 
 @dataclass
@@ -39,17 +42,22 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> int:
-        if self.record["status"] != PASSED:
-            return EXIT_FAILED
-        if self.record["plan_only"] and any(s["changes"]["planned"] for s in self.record["steps"]):
+        status = self.record["status"]
+        if status == DRIFT:
             return EXIT_DRIFT
-        return EXIT_OK
+        if status == NOT_CONFIRMED:
+            return EXIT_NOT_CONFIRMED
+        return EXIT_OK if status in (PASSED, NO_DRIFT) else EXIT_FAILED
 
 
 def select_steps(from_step: str | None, to_step: str | None) -> list[StepSpec]:
+    """The steps from ``from_step`` to ``to_step``, inclusive; an empty or reversed range is an error naming both."""
     steps = all_steps()
     start = steps.index(find_step(from_step)) if from_step else 0
     end = steps.index(find_step(to_step)) if to_step else len(steps) - 1
+    if end < start:
+        raise AksegressError(f"the step range is empty: --from {steps[start].key} comes after --to {steps[end].key}",
+                          hint=f"swap them (--from {steps[end].key} --to {steps[start].key}) or drop one")
     return steps[start:end + 1]
 
 
@@ -61,19 +69,15 @@ def run(params_file: Path, *, root: Path, connection_file: str | None = None, fr
     steps = steps or select_steps(from_step, to_step)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = Path(output) if output else run_folder(params.environment, run_id, root)
-    resumes = unfinished_run(run_dir.parent, steps)
     run_dir.mkdir(parents=True, exist_ok=True)
     record = {
         "run_id": run_id, "environment": params.environment, "target": params.target,
         "params_file": str(params_file), "params_sha256": hashlib.sha256(Path(params_file).read_bytes()).hexdigest(),
-        "resumes": resumes, "commit": _commit(root), "user": getpass.getuser(), "host": socket.gethostname(),
+        "resumes": None, "commit": _commit(root), "user": getpass.getuser(), "host": socket.gethostname(),
         "started": _now(), "finished": None, "status": "running", "plan_only": plan_only,
         "arm": _no_calls(),
         "steps": [_step_entry(s) for s in steps],
     }
-    write_record(run_dir, record)
-    if resumes:
-        echo(f"resuming run {resumes}: finished steps will plan no change, the rest continue")
     with ExitStack() as stack:
         connection_path = connection_file or os.environ.get(CONNECTION_ENV)
         if not connection_path and params.target == "emulator":
@@ -82,17 +86,34 @@ def run(params_file: Path, *, root: Path, connection_file: str | None = None, fr
             emulator = stack.enter_context(environment_emulator(params, root))
             connection_path = str(emulator.connection_path)
             echo(f"emulator: {emulator.connection.endpoint} (state {emulator.state_path})")
+        from aksegress.acting_identity import who_acted, world_of
+        from aksegress.connect import read_connection
+
+        connection = read_connection(connection_path) if params.target == "emulator" and connection_path else None
+        record["world"], record["azure_identity"] = world_of(params, connection), who_acted(params, connection)
+        record["resumes"] = resumes = unfinished_run(run_dir.parent, steps, record["world"])
+        write_record(run_dir, record)
+        if resumes:
+            echo(f"resuming run {resumes}: finished steps will plan no change, the rest continue")
         env_before = {name: os.environ.get(name) for name in (CONNECTION_ENV, ROOT_ENV)}
         if connection_path:
             os.environ[CONNECTION_ENV] = str(Path(connection_path).resolve())
         os.environ[ROOT_ENV] = str(Path(root).absolute())
         try:
             record["status"] = _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra_parameters or {})
+            if plan_only and record["status"] == PASSED:
+                record["status"] = DRIFT if any(s["changes"]["planned"] for s in record["steps"]) else NO_DRIFT
         finally:
             for name, value in env_before.items():
                 _restore_env(name, value)
     record["finished"] = _now()
     write_record(run_dir, record)
+    if plan_only:
+        from aksegress.plan_files import plan_summary_lines, write_plan_files
+
+        write_plan_files(run_dir, record)
+        for line in plan_summary_lines(record):
+            echo(line)
     from aksegress.report import document_run
 
     document_run(run_dir, connection_file=connection_path)
@@ -121,14 +142,26 @@ def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra
             entry["status"] = PASSED
         except PapermillExecutionError as exc:
             entry["status"] = FAILED
-            entry["error"] = {"cell": exc.exec_count, "cell_index": exc.cell_index, "ename": exc.ename, "evalue": _first_line(exc.evalue)}
+            entry["error"] = {"cell": exc.exec_count, "cell_index": exc.cell_index, "ename": exc.ename, "evalue": _first_line(exc.evalue),
+                              "next": _next_line(exc.evalue)}
+            if exc.ename == "TeardownNotConfirmed":
+                entry["status"] = NOT_CONFIRMED
         entry["duration_s"] = round(time.monotonic() - started, 2)
         _merge_records(entry, out_path)
         _add_calls(record["arm"], entry["arm"])
         write_record(run_dir, record)
+        if entry["status"] == NOT_CONFIRMED:
+            for change in entry["changes"].get("plan", []):
+                echo(f"    would {change['action']} {change.get('type') or ''} {change.get('name') or change['id']}")
+            echo(f"    not confirmed: {entry['error']['evalue']}; nothing was deleted")
+            if entry["error"]["next"]:
+                echo(f"    {entry['error']['next']}")
+            return NOT_CONFIRMED
         if entry["status"] == FAILED:
             err = entry["error"]
             echo(f"    FAILED in {spec.notebook}, cell [{err['cell']}]: {err['ename']}: {err['evalue']}")
+            if err["next"]:
+                echo(f"    {err['next']}")
             echo(f"    the executed notebook is {out_path}")
             return FAILED
         echo(f"    passed in {entry['duration_s']}s: {entry['changes']['planned']} change(s) planned, {entry['changes']['applied']} applied, "
@@ -136,8 +169,9 @@ def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra
     return PASSED
 
 
-def unfinished_run(env_dir: Path, steps: list[StepSpec]) -> str | None:
-    """The newest earlier run of these steps that failed or was killed, which this run completes."""
+def unfinished_run(env_dir: Path, steps: list[StepSpec], world: dict | None = None) -> str | None:
+    """The newest earlier run of these steps on the same world (tenant, subscriptions, emulator state) that failed
+    or was killed, which this run completes."""
     runs = sorted((p for p in env_dir.glob("*/run.json")), key=lambda p: p.parent.name, reverse=True) if env_dir.is_dir() else []
     for path in runs:
         try:
@@ -145,6 +179,8 @@ def unfinished_run(env_dir: Path, steps: list[StepSpec]) -> str | None:
         except (OSError, ValueError):
             continue
         if [s["name"] for s in record.get("steps", [])] != [s.key for s in steps] or record.get("plan_only"):
+            continue
+        if record.get("status") == NOT_CONFIRMED or (world is not None and record.get("world") != world):
             continue
         return record["run_id"] if record.get("status") != PASSED else None
     return None
@@ -164,6 +200,8 @@ def _merge_records(entry: dict, notebook: Path) -> None:
         entry["changes"]["planned"] += rec["changes"]["planned"]
         entry["changes"]["applied"] += rec["changes"]["applied"]
         entry["changes"].setdefault("plan", []).extend(rec["changes"].get("plan", []))
+        if rec.get("impact"):
+            entry["impact"] = rec["impact"]
         entry["checks"] += rec["checks"]
         _add_calls(entry["arm"], rec["arm"])
 
@@ -196,6 +234,12 @@ def _now() -> str:
 
 def _first_line(text: str) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def _next_line(text: str) -> str:
+    """The library's "Next: ..." line of an error, ANSI colour codes removed; '' when it gives none."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text or "")
+    return next((line.strip() for line in plain.splitlines() if line.strip().startswith("Next:")), "")
 
 
 def _restore_env(name: str, value: str | None) -> None:

@@ -131,6 +131,9 @@ class TeardownStep:
             self._step.last_apply = ApplyResult(plan.step, skipped=True)
             return self._step.last_apply
         if plan.pending and not self.confirmed:
+            from aksegress.checks import CheckReport
+
+            self._step.record(CheckReport("99-teardown", [], skipped_reason="not confirmed: nothing was deleted"))
             raise TeardownNotConfirmed(self.params.environment)
         self._step.last_apply = apply_plan(plan, self.runbook.clients)
         return self._step.last_apply

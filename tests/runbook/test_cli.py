@@ -49,3 +49,19 @@ def test_an_unknown_step_name_lists_the_steps(project):
 def test_an_unknown_step_is_a_short_error_not_a_traceback(project):
     done = aksegress("run", "--env", "local", "--from", "42", "--plan", cwd=project)
     assert "Traceback" not in done.stderr
+
+
+def test_a_reversed_step_range_is_an_error_naming_both_steps(project):
+    done = aksegress("run", "--env", "local", "--from", "08", "--to", "03", "--plan", cwd=project)
+    assert done.returncode == 1
+    assert "08-cross-vnet-access" in done.stderr and "03-route-tables" in done.stderr and "Next:" in done.stderr
+
+
+def test_every_help_says_what_it_does_and_its_exit_codes(project):
+    top = aksegress("--help", cwd=project)
+    assert top.returncode == 0 and "exit codes:" in top.stdout and "``" not in top.stdout
+    for command in ("validate", "run", "teardown"):
+        done = aksegress(command, "--help", cwd=project)
+        assert done.returncode == 0 and "exit codes:" in done.stdout, command
+    emulator = aksegress("emulator", "--help", cwd=project)
+    assert emulator.returncode == 0 and "aksegress emulator serve" in emulator.stdout

@@ -69,3 +69,34 @@ def test_a_failing_step_stops_the_run_and_names_the_notebook_and_cell(emulator, 
     assert record["status"] == "failed"
     assert [s["status"] for s in record["steps"]][:2] == ["passed", "failed"]
     assert all(s["status"] == "not-run" for s in record["steps"][2:])
+
+
+def test_an_unconfirmed_teardown_prints_its_plan_and_exits_3_and_the_next_is_no_resume(emulator, tmp_path, project):
+    made = aksegress("run", "--params", "params/local.yaml", "--to", "00", "--connection-file", str(tmp_path / "arm.json"),
+                     "--output", str(tmp_path / "made"), cwd=project)
+    assert made.returncode == 0, made.stdout + made.stderr
+    first = aksegress("teardown", "--params", "params/local.yaml", "--connection-file", str(tmp_path / "arm.json"), cwd=project)
+    assert first.returncode == 3, first.stdout + first.stderr
+    assert "would delete resource group rg-spoke1" in first.stdout and "not confirmed" in first.stdout and "Next:" in first.stdout
+    assert emulator.counters()["writes"] == 4
+    second = aksegress("teardown", "--params", "params/local.yaml", "--connection-file", str(tmp_path / "arm.json"), cwd=project)
+    assert second.returncode == 3 and "resuming" not in second.stdout
+
+
+def _failed_record(project: Path, run_id: str, world: dict) -> None:
+    from aksegress.steps import all_steps
+
+    folder = project / "outputs" / "local" / run_id
+    folder.mkdir(parents=True)
+    steps = [{"name": s.key, "notebook": s.notebook, "status": "failed" if s.key.startswith("00") else "not-run"} for s in all_steps()[:1]]
+    (folder / "run.json").write_text(json.dumps({"run_id": run_id, "status": "failed", "plan_only": False, "world": world, "steps": steps}))
+
+
+def test_a_run_resumes_only_a_failed_run_of_the_same_world(emulator, tmp_path, project, local_params):
+    same = {"tenant": local_params.tenant_id.lower(), "subscriptions": sorted(s.lower() for s in local_params.subscription_ids()),
+            "emulator_client": emulator.connection.client_id}
+    _failed_record(project, "20260101T000000Z", same)
+    _failed_record(project, "20260102T000000Z", {**same, "emulator_client": "another-emulator-state"})
+    done = aksegress("run", "--params", "params/local.yaml", "--to", "00", "--connection-file", str(tmp_path / "arm.json"), cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "resuming run 20260101T000000Z" in done.stdout and "20260102T000000Z" not in done.stdout

@@ -96,3 +96,30 @@ def test_the_scrubber_counts_what_it_redacts_and_leaves_ordinary_text_alone():
     scrubber = Scrubber([CLIENT_SECRET])
     text = scrubber.scrub(f"vnet-hub 10.0.0.0/16 peeringState=Connected {CLIENT_SECRET} {PEM}")
     assert text == f"vnet-hub 10.0.0.0/16 peeringState=Connected {REDACTED} {REDACTED}" and scrubber.redacted == 2
+
+
+def _plan_step(name: str, flow: dict | None) -> dict:
+    subnet = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet-spoke1/subnets/aks"
+    change = {"step": name, "action": "create", "type": "subnet", "id": subnet,
+              "name": "vnet-spoke1/aks", "diff": [{"path": "(body)", "before": None, "after": {"properties": {"addressPrefix": "10.1.0.0/22"}}}],
+              "diffs": []}
+    return _step(name, changes={"planned": 1, "applied": 0, "plan": [change]}, impact={"opens": [flow] if flow else [], "closes": []})
+
+
+def test_a_plan_only_index_says_drift_and_names_the_changes_and_the_impact(tmp_path):
+    flow = {"source": "vm-spoke2", "target": "privateaksspoke1", "protocol": "TCP", "port": 443, "rule": "spoke-access/api",
+            "flow": "vm-spoke2 -> privateaksspoke1 TCP/443 (rule spoke-access/api)"}
+    run_dir = _run(tmp_path / "local", "20261124T100000Z", [_plan_step("08-cross-vnet-access", flow)], status="drift")
+    record = json.loads((run_dir / "run.json").read_text())
+    (run_dir / "run.json").write_text(json.dumps({**record, "plan_only": True}))
+    html = document_run(run_dir).read_text()
+    assert "drift: 1 change(s)" in html and "vnet-spoke1/aks" in html
+    assert "opens vm-spoke2 -&gt; privateaksspoke1 TCP/443 (rule spoke-access/api)" in html
+
+
+def test_a_step_page_fetches_no_script_from_another_host_and_links_back_to_its_run(tmp_path):
+    run_dir = _run(tmp_path / "local", "20261124T100000Z", [_step("01-hub-and-spokes")])
+    document_run(run_dir)
+    page = (run_dir / "01-hub-and-spokes.html").read_text()
+    assert "<script src=\"http" not in page and "unpkg" not in page and "cdnjs" not in page
+    assert '<a href="index.html">back to the run</a>' in page and "<title>01-hub-and-spokes · run 20261124T100000Z</title>" in page

@@ -46,11 +46,20 @@ def cmd_teardown(args) -> int:
     return outcome.exit_code
 
 
+_EMULATOR_USAGE = """usage: aksegress emulator serve [--port N] [--state FILE] [--connection-file FILE] ...
+
+Runs the embedded ARM emulator in the foreground until Ctrl-C; `aksegress emulator serve --help` lists its options.
+Exit codes: 0 stopped cleanly, 2 bad usage."""
+
+
 def cmd_emulator(args) -> int:
     from aksegress.cli.emulator import serve_main
 
+    if args.rest[:1] in (["-h"], ["--help"]):
+        print(_EMULATOR_USAGE)
+        return 0
     if not args.rest or args.rest[0] != "serve":
-        print("usage: aksegress emulator serve [--port N] [--state FILE] [--connection-file FILE] ...", file=sys.stderr)
+        print(_EMULATOR_USAGE, file=sys.stderr)
         return 2
     return serve_main(args.rest[1:])
 
@@ -81,8 +90,18 @@ def _live_snapshot(args):
     return environment_snapshot(Runbook.open(args.env, params_file=args.params, connection_file=args.connection_file))
 
 
+_DESCRIPTION = """Guided runbook for private AKS clusters whose egress goes through a hub Azure Firewall.
+
+Commands: validate (check params), run (the notebooks, in order), teardown (delete what an environment made),
+doctor (why a flow gets through or not), emulator serve (the embedded ARM emulator).
+`aksegress COMMAND --help` says more; without --env or --params, params/local.yaml is used."""
+
+_EXIT_CODES = "exit codes: 0 success; 1 failure or bad input (the message says what to do next); 2 a --plan run found drift"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="aksegress", description=__doc__)
+    parser = argparse.ArgumentParser(prog="aksegress", description=_DESCRIPTION, epilog=_EXIT_CODES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def target_args(p):
@@ -90,11 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
         group.add_argument("--env", help="environment name: reads params/<env>.yaml")
         group.add_argument("--params", help="path to a params file")
 
-    p = sub.add_parser("validate", help="check a params file and print every problem at once")
+    p = sub.add_parser("validate", help="check a params file and print every problem at once",
+                       description="Check a params file (default params/local.yaml) and print every problem at once.",
+                       epilog="exit codes: 0 valid; 1 problems found")
     target_args(p)
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("run", help="run the runbook's notebooks in order with papermill")
+    p = sub.add_parser("run", help="run the runbook's notebooks in order with papermill",
+                       description="Run steps 00 to 09 (or --from/--to) in order; each run leaves outputs/<env>/<run-id>/ with run.json and "
+                                   "index.html, and a --plan run also plan.json and plan.md.",
+                       epilog="exit codes: 0 passed (or, with --plan, no drift); 1 a step failed or bad input; 2 --plan found drift",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     target_args(p)
     p.add_argument("--connection-file", help="a running emulator's connection file (else $AKSEGRESS_CONNECTION, else one is started)")
     p.add_argument("--from", dest="from_step", help="first step to run (number or name)")
@@ -103,7 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="folder for this run's record (default outputs/<env>/<run-id>)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("teardown", help="delete what this environment created (plan first; --yes to delete)")
+    p = sub.add_parser("teardown", help="delete what this environment created (plan first; --yes to delete)",
+                       description="Plan the deletion of every resource carrying the environment's tag; delete only with --yes.",
+                       epilog="exit codes: 0 deleted (or nothing to delete); 1 failed; 3 not confirmed: the plan was shown, nothing deleted")
     target_args(p)
     p.add_argument("--connection-file", help="a running emulator's connection file (else $AKSEGRESS_CONNECTION, else one is started)")
     p.add_argument("--yes", action="store_true", help="confirm: delete (else only the plan is shown)")

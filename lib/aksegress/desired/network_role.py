@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from aksegress import arm_ids
 from aksegress.desired.common import subnet_id
 from aksegress.desired.route_tables import route_table_id
 from aksegress.plan import Desired
@@ -32,6 +33,7 @@ def network_roles(params, facts) -> list[Desired]:
         principal = facts.cluster(key).principal_id
         role = f"/subscriptions/{spoke.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{NETWORK_CONTRIBUTOR}"
         for scope in role_scopes(spoke):
+            label = f"Network Contributor on {'/'.join(arm_ids.parse(scope).names)} for {spoke.cluster.name}'s identity"
             out.append(Desired(role_assignment_id(scope, NETWORK_CONTRIBUTOR, principal), {"properties": {
-                "roleDefinitionId": role, "principalId": principal, "principalType": "ServicePrincipal"}}))
+                "roleDefinitionId": role, "principalId": principal, "principalType": "ServicePrincipal"}}, label=label))
     return out

@@ -11,6 +11,7 @@ from aksegress.kube import kubectl_table, run_kubectl, write_user_kubeconfig
 from aksegress.layout import kube_dir
 from aksegress.steps.spec import StepSpec
 
+PLAN_ONLY = "not checked: plan-only run"
 COMMANDS = {"nodes": "kubectl get nodes", "namespaces": "kubectl get namespaces", "kube-system pods": "kubectl get pods -n kube-system"}
 
 
@@ -24,12 +25,21 @@ def kubeconfigs(step) -> list:
             for key, s in step.params.spokes_with_cluster()]
 
 
+def _not_checked(step) -> pd.DataFrame:
+    """A plan reads: no credentials are listed (a POST) and no kubeconfig is rewritten, no run-command runs."""
+    return pd.DataFrame([{"spoke": key, "cluster": s.cluster.name, "result": PLAN_ONLY} for key, s in step.params.spokes_with_cluster()])
+
+
 def kubeconfig_table(step) -> pd.DataFrame:
+    if step.plan_only:
+        return _not_checked(step)
     return pd.DataFrame([{"spoke": k.spoke, "cluster": k.cluster, "server": k.server, "context": k.context, "user": k.user,
                           "file": str(k.path)} for k in kubeconfigs(step)])
 
 
 def _kubectl(step, what: str) -> pd.DataFrame:
+    if step.plan_only:
+        return _not_checked(step)
     frames = []
     for key, spoke in step.params.spokes_with_cluster():
         result = run_kubectl(step.runbook.clients(spoke.subscription_id), spoke.resource_group, spoke.cluster.name, COMMANDS[what])

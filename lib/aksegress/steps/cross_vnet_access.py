@@ -9,6 +9,7 @@ from aksegress.desired.cross_vnet_access import cross_vnet_access, link_targets,
 from aksegress.intent import as_intended, reachability
 from aksegress.netmodel.render import HOP_COLUMNS, hop_rows
 from aksegress.rule_table import rules_table
+from aksegress.steps.cluster_access import PLAN_ONLY
 from aksegress.steps.spec import StepSpec
 from aksegress.vm_probes import probe
 
@@ -40,6 +41,10 @@ def _granted(step) -> list[tuple[str, str]]:
 def probes_table(step) -> pd.DataFrame:
     """The probes from each granted source VM, beside what the doctor predicts for the same flow."""
     cells = reachability(step.params, step.snapshot()).cells
+    if step.plan_only:
+        return pd.DataFrame([{"from": step.params.spokes[src].test_vm.name, "to": step.params.spokes[dst].cluster.name, "result": PLAN_ONLY,
+                              "doctor": cells[(src, dst)].result.disposition if (src, dst) in cells else "not in the observed state"}
+                             for src, dst in _granted(step)])
     rows = []
     for src, dst in _granted(step):
         predicted = cells.get((src, dst))

@@ -1,0 +1,131 @@
+"""What a plan does to reachability: the intent matrix on the observed state, and on it with the plan laid over.
+
+The plan's bodies are applied to the snapshot's ARM JSON in memory (nothing is sent), the connectivity model is
+rebuilt, and the cells whose delivery changed are listed as flows the plan opens or closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from aksegress.impact_scope import affected_pairs
+from aksegress.intent import endpoints, reachability
+from aksegress.netmodel.arm_resources import norm_id, type_from_id
+from aksegress.netmodel.matrix import Cell
+from aksegress.netmodel.snapshot import Snapshot
+
+__all__ = ["Flow", "Impact", "planned_snapshot", "reachability_impact", "touches_model"]
+
+_MODEL_KEYS = ("name", "properties", "location")
+_MODEL_TYPES = frozenset(t.lower() for t in (
+    "Microsoft.Network/virtualNetworks", "Microsoft.Network/virtualNetworks/subnets", "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+    "Microsoft.Network/routeTables", "Microsoft.Network/routeTables/routes", "Microsoft.Network/networkSecurityGroups",
+    "Microsoft.Network/networkSecurityGroups/securityRules", "Microsoft.Network/networkInterfaces", "Microsoft.Compute/virtualMachines",
+    "Microsoft.Network/azureFirewalls", "Microsoft.Network/firewallPolicies", "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
+    "Microsoft.Network/virtualNetworkGateways", "Microsoft.Network/privateDnsZones", "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+    "Microsoft.Network/privateDnsZones/A", "Microsoft.Network/privateEndpoints", "Microsoft.ContainerService/managedClusters"))
+
+
+def touches_model(resource_id: str) -> bool:
+    """Whether the connectivity model reads resources of this id's type (a resource group or role assignment it does not)."""
+    return type_from_id(resource_id).lower() in _MODEL_TYPES
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One flow to a cluster API server, as a reviewer reads it."""
+
+    source: str
+    target: str
+    protocol: str
+    port: int
+    rule: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.source} -> {self.target} {self.protocol}/{self.port}" + (f" (rule {self.rule})" if self.rule else "")
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "target": self.target, "protocol": self.protocol, "port": self.port, "rule": self.rule,
+                "flow": str(self)}
+
+
+@dataclass
+class Impact:
+    """The flows a plan opens and closes; empty lists mean the plan leaves reachability as it is."""
+
+    opens: list[Flow] = field(default_factory=list)
+    closes: list[Flow] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [f"opens {f}" for f in self.opens] + [f"closes {f}" for f in self.closes] or ["opens nothing, closes nothing"]
+
+    def summary(self) -> str:
+        return "; ".join(self.lines())
+
+    def to_dict(self) -> dict:
+        return {"opens": [f.to_dict() for f in self.opens], "closes": [f.to_dict() for f in self.closes]}
+
+    def __add__(self, other: "Impact") -> "Impact":
+        opens = [f for f in self.opens if f not in other.closes] + [f for f in other.opens if f not in self.opens]
+        closes = [f for f in self.closes if f not in other.opens] + [f for f in other.closes if f not in self.closes]
+        return Impact(opens, closes)
+
+
+def planned_snapshot(snap: Snapshot, changes: Iterable[tuple[str, str, dict | None]]) -> Snapshot | None:
+    """``snap`` with each (action, id, body) laid over it; None when no change touches what the model reads."""
+    resources = {rid: dict(res) for rid, res in snap.raw.items()}
+    touched = False
+    for action, resource_id, body in changes:
+        rid = norm_id(resource_id)
+        if not touches_model(resource_id):
+            continue
+        before = resources.get(rid)
+        if action == "delete":
+            touched |= resources.pop(rid, None) is not None
+            continue
+        after = {"id": resource_id, "name": resource_id.rstrip("/").rsplit("/", 1)[-1], **(body or {})}
+        after.setdefault("properties", {})
+        if before is not None and all(_model_value(before, k) == _model_value(after, k) for k in _MODEL_KEYS):
+            continue
+        touched = True
+        if before is not None:
+            after["type"] = before.get("_type")
+            resources.pop(rid)
+        resources[rid] = after
+    if not touched:
+        return None
+    return Snapshot.from_resources([{k: v for k, v in r.items() if k != "_type"} | ({"type": r["_type"]} if "_type" in r else {})
+                                    for r in resources.values()], service_tags=snap.service_tags)
+
+
+def reachability_impact(params, snap: Snapshot, changes: Iterable[tuple[str, str, dict | None]]) -> Impact:
+    """The flows ``changes`` open and close, by the one reachability matrix of ``aksegress.intent``; only the cells
+    the changed resources can reach are traced, on both sides."""
+    changes = list(changes)
+    after_snap = planned_snapshot(snap, changes)
+    if after_snap is None:
+        return Impact()
+    sources, targets = endpoints(params, after_snap)
+    only = affected_pairs(snap, after_snap, [rid for _, rid, _ in changes if touches_model(rid)], sources, targets)
+    before = reachability(params, snap, only=only)
+    after = reachability(params, after_snap, only=only)
+    opens, closes = [], []
+    for key in dict.fromkeys([*before.cells, *after.cells]):
+        was, now = before.cells.get(key), after.cells.get(key)
+        was_on, now_on = bool(was and was.result.delivered), bool(now and now.result.delivered)
+        if now_on and not was_on:
+            opens.append(_flow(now))
+        elif was_on and not now_on:
+            closes.append(_flow(was))
+    return Impact(opens, closes)
+
+
+def _flow(cell: Cell) -> Flow:
+    r = cell.result
+    return Flow(cell.source.label, cell.target.label.removeprefix("cluster:"), r.protocol, r.port, r.rule or None)
+
+
+def _model_value(resource: dict, key: str):
+    value = resource.get(key)
+    return {k: v for k, v in value.items() if k != "provisioningState"} if isinstance(value, dict) else value

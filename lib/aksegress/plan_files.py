@@ -1,0 +1,82 @@
+"""A plan-only run's plan as files a reviewer works from: plan.json (every change, full values) and plan.md (a summary)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+__all__ = ["impact_lines", "plan_document", "plan_markdown", "plan_summary_lines", "run_impact", "write_plan_files"]
+
+
+def run_impact(steps: list[dict]) -> dict:
+    """The run's reachability impact: each step's flows, a flow closed by a later step cancelling its opening."""
+    opens: dict[str, dict] = {}
+    closes: dict[str, dict] = {}
+    for step in steps:
+        impact = step.get("impact") or {}
+        for flow in impact.get("opens", []):
+            if closes.pop(_key(flow), None) is None:
+                opens[_key(flow)] = flow
+        for flow in impact.get("closes", []):
+            if opens.pop(_key(flow), None) is None:
+                closes[_key(flow)] = flow
+    return {"opens": list(opens.values()), "closes": list(closes.values())}
+
+
+def plan_document(record: dict) -> dict:
+    """plan.json, in the spirit of ``terraform show -json``."""
+    changes = [{k: c.get(k) for k in ("step", "action", "type", "id", "name", "diff")}
+               for s in record.get("steps", []) for c in s.get("changes", {}).get("plan", [])]
+    return {"environment": record.get("environment"), "target": record.get("target"), "params_sha256": record.get("params_sha256"),
+            "commit": record.get("commit"), "status": record.get("status"), "changes": changes, "reachability": run_impact(record.get("steps", []))}
+
+
+def impact_lines(reach: dict) -> list[str]:
+    lines = [f"opens {f['flow']}" for f in reach.get("opens", [])] + [f"closes {f['flow']}" for f in reach.get("closes", [])]
+    return lines or ["opens nothing, closes nothing"]
+
+
+def plan_summary_lines(record: dict) -> list[str]:
+    """The plan as the terminal prints it: the verdict, the reachability impact, then one line per change."""
+    doc = plan_document(record)
+    lines = [_verdict(doc), *(f"  reachability: {line}" for line in impact_lines(doc["reachability"]))]
+    lines += [f"  {_SYMBOL.get(c['action'], '?')} {c['step']}: {c['action']} {c['type']} {c['name']}" for c in doc["changes"]]
+    return lines
+
+
+def plan_markdown(record: dict) -> str:
+    """plan.md: a short summary fit for a pull-request comment or a CI job summary."""
+    doc = plan_document(record)
+    out = [f"## aksegress plan: {record.get('environment')} ({record.get('target')})", "", f"**{_verdict(doc)}**", "",
+           "### Reachability impact", "", *(f"- {line}" for line in impact_lines(doc["reachability"])), ""]
+    by_step: dict[str, list[dict]] = {}
+    for change in doc["changes"]:
+        by_step.setdefault(change["step"], []).append(change)
+    for step, changes in by_step.items():
+        out += [f"### {step}", ""]
+        for c in changes:
+            fields = ", ".join(f"`{d['path']}`" for d in c["diff"] if d["path"] != "(body)")
+            out.append(f"- {_SYMBOL.get(c['action'], '?')} {c['action']} {c['type']} **{c['name']}**" + (f": {fields}" if fields else ""))
+        out.append("")
+    out.append(f"params sha256 `{doc['params_sha256']}`, commit `{doc['commit']}`; every value in plan.json.")
+    return "\n".join(out) + "\n"
+
+
+def write_plan_files(run_dir: Path, record: dict) -> None:
+    """Write plan.json and plan.md beside run.json."""
+    (Path(run_dir) / "plan.json").write_text(json.dumps(plan_document(record), indent=2, default=str))
+    (Path(run_dir) / "plan.md").write_text(plan_markdown(record))
+
+
+_SYMBOL = {"create": "+", "update": "~", "delete": "-"}
+
+
+def _verdict(doc: dict) -> str:
+    n = len(doc["changes"])
+    if doc.get("status") == "failed":
+        return f"failed: the plan is incomplete ({n} change(s) found before the failure)"
+    return f"drift: {n} change(s)" if n else "no drift"
+
+
+def _key(flow: dict) -> str:
+    return f"{flow.get('source')}|{flow.get('target')}|{flow.get('protocol')}|{flow.get('port')}"
