@@ -80,7 +80,7 @@ def test_teardown_without_confirmation_deletes_nothing(torn_world):
     emulator, folder, params = torn_world
     before = _all_resources(folder, params)
     done = _teardown(folder, "unconfirmed")
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "not confirmed" in done.stdout
     assert _all_resources(folder, params) == before
 
