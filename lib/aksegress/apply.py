@@ -6,6 +6,7 @@ remains; since every write is create-or-update, re-running the step completes it
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,13 @@ from azure.core.exceptions import HttpResponseError
 
 from aksegress import arm_ids
 from aksegress.errors import ApplyError, AzureOperationError
-from aksegress.plan import DELETE, Change, Plan
+from aksegress.ownership import CREATED_BY_TAG
+from aksegress.plan import CREATE, DELETE, NOT_CREATED_HERE, Change, Plan
+
+RETRIED_CODES = frozenset({"AnotherOperationInProgress", "CanceledAndSupersededDueToAnotherOperation", "InternalServerError"})
+"""ARM codes that mean "try again": another operation held the resource, or the operation failed on ARM's side."""
+MAX_ATTEMPTS = 6
+BACKOFF_BASE_S, BACKOFF_CAP_S = 1.0, 30.0
 
 
 @dataclass
@@ -25,9 +32,23 @@ class ApplyResult:
     started: list[Change] = field(default_factory=list)
     seconds: float = 0.0
     skipped: bool = False
+    retried: list[str] = field(default_factory=list)
+    _watched: list[_Watch] = field(default_factory=list, repr=False)
 
     def __repr__(self) -> str:
         return self.summary()
+
+    def watch(self, change: Change, settle: Callable[[], None]) -> None:
+        """Follow a write the step does not wait for, in the background, so its outcome can be reported later."""
+        self.started.append(change)
+        watch = _Watch(change)
+        watch.thread = threading.Thread(target=watch.follow, args=(settle,), daemon=True, name=f"watch {change.desired.name}")
+        self._watched.append(watch)
+        watch.thread.start()
+
+    def unawaited(self) -> list[dict]:
+        """Each write not waited for, as it stands now: running, succeeded, or failed with ARM's error."""
+        return [w.state() for w in self._watched]
 
     def summary(self) -> str:
         if self.skipped:
@@ -35,7 +56,8 @@ class ApplyResult:
         if not self.applied:
             return f"{self.step}: nothing to apply; the target already matches."
         waiting = f" ({len(self.started)} still running in Azure: {', '.join(c.desired.name for c in self.started)})" if self.started else ""
-        return f"{self.step}: applied {len(self.applied)} change(s) in {self.seconds:.1f}s{waiting}."
+        retried = f"; ARM asked for {len(self.retried)} retry(ies): {', '.join(self.retried)}" if self.retried else ""
+        return f"{self.step}: applied {len(self.applied)} change(s) in {self.seconds:.1f}s{waiting}{retried}."
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -46,6 +68,28 @@ class ApplyResult:
 
     def _repr_html_(self) -> str:
         return f"<p><b>Apply</b>: {self.summary()}</p>" + (self.to_frame().to_html(index=False) if self.applied else "")
+
+
+@dataclass
+class _Watch:
+    change: Change
+    done: bool = False
+    error: AzureOperationError | None = None
+    thread: threading.Thread | None = None
+
+    def follow(self, settle: Callable[[], None]) -> None:
+        try:
+            settle()
+        except HttpResponseError as exc:
+            self.error = azure_error(exc, self.change.desired.id)
+        finally:
+            self.done = True
+
+    def state(self) -> dict:
+        d = self.change.desired
+        state = "failed" if self.error else "succeeded" if self.done else "running"
+        return {"kind": d.kind.label, "name": d.name, "id": d.id, "state": state,
+                "code": self.error.code if self.error else None, "error": self.error.message if self.error else None}
 
 
 def waves(changes: list[Change]) -> list[list[Change]]:
@@ -62,34 +106,37 @@ def waves(changes: list[Change]) -> list[list[Change]]:
     return out
 
 
-def apply_plan(plan: Plan, clients_for: Callable[[str], object], *, on_wait: Callable[[str], None] | None = None) -> ApplyResult:
-    """Carry out ``plan``'s pending changes; raises ``ApplyError`` naming what remains on failure."""
+def apply_plan(plan: Plan, clients_for: Callable[[str], object], *, on_wait: Callable[[str], None] | None = None,
+               ownership=None, sleep: Callable[[float], None] = time.sleep) -> ApplyResult:
+    """Carry out ``plan``'s pending changes; raises ``ApplyError`` naming what remains on failure.
+
+    With ``ownership`` (the environment's record), a change to a resource not created here and not adopted is
+    refused before anything is written, each create is tagged and recorded, and each delete is forgotten.
+    ARM's "busy, retry" refusals are retried with backoff, as their message asks.
+    """
     started = time.monotonic()
     result = ApplyResult(plan.step)
+    if ownership is not None:
+        refused = [c for c in plan.changes if c.pending and c.action == NOT_CREATED_HERE]
+        if refused:
+            raise ownership.refusal(refused)
     all_waves = waves(plan.changes)
     for index, wave in enumerate(all_waves):
-        running = []
-        for change in wave:
-            clients = clients_for(arm_ids.parse(change.desired.id).subscription)
-            try:
-                if change.action == DELETE:
-                    running.append((change, change.desired.kind.delete(clients, change.desired.id)))
-                else:
-                    running.append((change, change.desired.kind.put(clients, change.desired.id, change.body_to_send())))
-            except HttpResponseError as exc:
-                running.append((change, _raiser(exc)))
+        running = [_Operation(change, clients_for(arm_ids.parse(change.desired.id).subscription), ownership, sleep, result)
+                   for change in wave]
+        if ownership is not None:
+            ownership.remember([op.change.desired.id for op in running if op.change.action == CREATE and op.error is None])
         if on_wait:
-            on_wait(", ".join(c.desired.name for c, _ in running))
+            on_wait(", ".join(op.change.desired.name for op in running))
         failures = []
-        for change, wait in running:
+        for op in running:
             try:
-                if change.desired.wait:
-                    wait()
-                else:
-                    result.started.append(change)
-                result.applied.append(change)
+                op.finish()
+                result.applied.append(op.change)
             except HttpResponseError as exc:
-                failures.append((change, exc))
+                failures.append((op.change, exc))
+        if ownership is not None:
+            ownership.forget([c.desired.id for c in result.applied if c.action == DELETE])
         if failures:
             change, exc = failures[0]
             remaining = [c.desired.id for w in all_waves[index:] for c in w if c not in result.applied]
@@ -104,6 +151,79 @@ def apply_plan(plan: Plan, clients_for: Callable[[str], object], *, on_wait: Cal
     return result
 
 
+class _Operation:
+    """One change's write: started at once, waited for (or watched in the background when the step does not wait),
+    and started again when ARM says another operation got in the way."""
+
+    def __init__(self, change: Change, clients, ownership, sleep, result: ApplyResult):
+        self.change, self.clients, self.ownership, self.sleep, self.result = change, clients, ownership, sleep, result
+        self.attempts = 0
+        self.error: HttpResponseError | None = None
+        self._wait: Callable[[], object] | None = None
+        self._start()
+
+    def _body(self) -> dict:
+        body = self.change.body_to_send()
+        kind = self.change.desired.kind
+        if self.ownership is not None and kind.tagged and (self.change.action == CREATE or self.ownership.owns(self.change.desired.id, self.change.observed)):
+            body = {**body, "tags": {**(body.get("tags") or {}), CREATED_BY_TAG: self.ownership.tag_value(self.change.desired.id)}}
+        return body
+
+    def _start(self) -> None:
+        while True:
+            self.attempts += 1
+            try:
+                kind, rid = self.change.desired.kind, self.change.desired.id
+                self._wait = kind.delete(self.clients, rid) if self.change.action == DELETE else kind.put(self.clients, rid, self._body())
+                self.error = None
+                return
+            except HttpResponseError as exc:
+                self.error = exc
+                if not self._backoff(exc):
+                    return
+
+    def _backoff(self, exc: HttpResponseError) -> bool:
+        """Sleep before another attempt when ARM's error asks for one; False when the error is final."""
+        if error_code(exc) not in RETRIED_CODES or self.attempts >= MAX_ATTEMPTS:
+            return False
+        self.result.retried.append(f"{self.change.desired.name} ({error_code(exc)})")
+        self.sleep(_retry_after(exc) or min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (self.attempts - 1)))
+        return True
+
+    def finish(self) -> None:
+        """Wait for the write (raising ARM's error); a change that is not waited for is watched in a thread instead."""
+        if self.error is not None:
+            raise self.error
+        if not self.change.desired.wait:
+            self.result.watch(self.change, self._settle)
+            return
+        self._settle()
+
+    def _settle(self) -> None:
+        while True:
+            try:
+                self._wait()
+                return
+            except HttpResponseError as exc:
+                if not self._backoff(exc):
+                    raise
+                self._start()
+                if self.error is not None:
+                    raise self.error from None
+
+
+def error_code(exc: HttpResponseError) -> str | None:
+    """ARM's error code of a refused request or of an operation that ended Failed."""
+    return getattr(getattr(exc, "error", None), "code", None)
+
+
+def _retry_after(exc: HttpResponseError) -> float | None:
+    try:
+        return min(BACKOFF_CAP_S, float((exc.response.headers or {}).get("Retry-After")))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
 def azure_error(exc: HttpResponseError, resource_id: str | None = None) -> AzureOperationError:
     """ARM's error as the library's exception: the code, ARM's message, and the next action its code calls for."""
     code = getattr(getattr(exc, "error", None), "code", None)
@@ -111,7 +231,3 @@ def azure_error(exc: HttpResponseError, resource_id: str | None = None) -> Azure
     return AzureOperationError(f"({code}) {message}" if code else message, code=code, resource_id=resource_id)
 
 
-def _raiser(exc: Exception) -> Callable[[], None]:
-    def wait() -> None:
-        raise exc
-    return wait

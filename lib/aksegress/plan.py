@@ -7,6 +7,7 @@ by another step or by hand) is left as it is. A re-run whose plan is all ``uncha
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +17,9 @@ from aksegress import arm_ids
 from aksegress.kinds import Kind, kind_of
 
 CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
-_SYMBOL = {CREATE: "+", UPDATE: "~", UNCHANGED: "=", DELETE: "-"}
-_COLOUR = {CREATE: "#e8f6e8", UPDATE: "#fff6d5", UNCHANGED: "", DELETE: "#fdecea"}
+NOT_CREATED_HERE = "exists (not created here)"
+_SYMBOL = {CREATE: "+", UPDATE: "~", UNCHANGED: "=", DELETE: "-", NOT_CREATED_HERE: "!"}
+_COLOUR = {CREATE: "#e8f6e8", UPDATE: "#fff6d5", UNCHANGED: "", DELETE: "#fdecea", NOT_CREATED_HERE: "#f3e5f5"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ class Change:
 
     @property
     def pending(self) -> bool:
-        return self.action in (CREATE, UPDATE, DELETE)
+        """A write this change asks for; for a resource not created here, one apply refuses to make."""
+        return self.action in (CREATE, UPDATE, DELETE) or (self.action == NOT_CREATED_HERE and bool(self.diffs))
 
     def to_dict(self, step: str) -> dict:
         """The change as plan.json lists it, with full before and after values."""
@@ -103,17 +106,18 @@ class Plan:
         return [c for c in self.changes if c.pending]
 
     def counts(self) -> dict[str, int]:
-        return {a: sum(c.action == a for c in self.changes) for a in (CREATE, UPDATE, DELETE, UNCHANGED)}
+        return {a: sum(c.action == a for c in self.changes) for a in (CREATE, UPDATE, DELETE, UNCHANGED, NOT_CREATED_HERE)}
 
     def __repr__(self) -> str:
         return self.summary()
 
     def summary(self) -> str:
         n = self.counts()
+        foreign = f" {n[NOT_CREATED_HERE]} existed already (not created here)." if n[NOT_CREATED_HERE] else ""
         if not self.pending:
-            return f"{self.step}: no changes. {n[UNCHANGED]} resource(s) already match."
+            return f"{self.step}: no changes. {n[UNCHANGED]} resource(s) already match.{foreign}"
         parts = [f"{n[a]} to {a}" for a in (CREATE, UPDATE, DELETE) if n[a]]
-        return f"{self.step}: {', '.join(parts)}, {n[UNCHANGED]} unchanged."
+        return f"{self.step}: {', '.join(parts) or 'no writes'}, {n[UNCHANGED]} unchanged.{foreign}"
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
@@ -138,11 +142,13 @@ class Plan:
         return f"<p><b>Plan</b>: {self.summary()}</p>{impact}{notes}" + styled.hide(axis="index").to_html()
 
 
-def plan_changes(step: str, desired: list[Desired], observed: dict[str, dict | None]) -> Plan:
+def plan_changes(step: str, desired: list[Desired], observed: dict[str, dict | None],
+                 may_change: Callable[[str, dict], bool] | None = None) -> Plan:
     """Classify each desired resource as create, update (with the fields that differ) or unchanged.
 
     A resource Azure left in provisioningState Failed is planned for update: ARM's way out of Failed is to
-    PUT the same resource again.
+    PUT the same resource again. With ``may_change`` (the environment's ownership), a resource that exists but
+    was neither created by this environment nor adopted is planned as ``exists (not created here)``.
     """
     changes = []
     for d in desired:
@@ -154,7 +160,8 @@ def plan_changes(step: str, desired: list[Desired], observed: dict[str, dict | N
         state = (seen.get("properties") or {}).get("provisioningState")
         if state == "Failed":
             diffs.append(FieldDiff("properties.provisioningState", state, "Succeeded (re-apply)"))
-        changes.append(Change(UPDATE if diffs else UNCHANGED, d, seen, diffs))
+        foreign = may_change is not None and not may_change(d.id, seen)
+        changes.append(Change(NOT_CREATED_HERE if foreign else UPDATE if diffs else UNCHANGED, d, seen, diffs))
     return Plan(step, changes)
 
 

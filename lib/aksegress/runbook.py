@@ -9,14 +9,14 @@ import pandas as pd
 
 from aksegress import connect
 from aksegress.apply import ApplyResult, apply_plan
-from aksegress.checks import CheckReport, matches_desired, provisioned
+from aksegress.checks import CheckReport, Verdict, matches_desired, provisioned
 from aksegress.connection import CONNECTION_ENV
 from aksegress.errors import TargetError
 from aksegress.facts import Facts
 from aksegress.layout import params_path_for, project_root
 from aksegress.observe import observe
 from aksegress.params import load_params, summary
-from aksegress.plan import Plan, plan_changes
+from aksegress.plan import NOT_CREATED_HERE, Plan, plan_changes
 from aksegress.record import emit
 from aksegress.steps import all_steps, find_step
 from aksegress.steps.spec import StepSpec
@@ -116,7 +116,16 @@ class Step:
         self.last_apply: ApplyResult | None = None
         self._observed: dict | None = None
         self._snapshot = None
+        self._ownership = None
         self._tally_start = runbook.tally.snapshot()
+
+    def ownership(self):
+        """This environment's record of what it created, bound to this step's run."""
+        if self._ownership is None:
+            from aksegress.ownership import Ownership
+
+            self._ownership = Ownership.of(self.params, self.runbook.clients, run_dir=self.run_dir)
+        return self._ownership
 
     def desired(self):
         return self.spec.desired(self.params, self.runbook.facts)
@@ -142,7 +151,7 @@ class Step:
     def plan(self) -> Plan:
         """Compare the desired state with what exists; writes nothing."""
         self.refresh()
-        self.last_plan = plan_changes(self.spec.key, self.desired(), self.observe())
+        self.last_plan = plan_changes(self.spec.key, self.desired(), self.observe(), may_change=self.ownership().may_change)
         self.last_plan.impact = self._impact(self.last_plan)
         return self.last_plan
 
@@ -163,9 +172,15 @@ class Step:
         if self.plan_only:
             self.last_apply = ApplyResult(self.spec.key, skipped=True)
             return self.last_apply
-        if self.spec.precheck and plan.pending:
-            self.spec.precheck(self, plan)
-        self.last_apply = apply_plan(plan, self.runbook.clients, on_wait=on_wait)
+        try:
+            if self.spec.precheck and plan.pending:
+                self.spec.precheck(self, plan)
+            self.last_apply = apply_plan(plan, self.runbook.clients, on_wait=on_wait, ownership=self.ownership())
+        except Exception as exc:
+            done = set(getattr(exc, "applied", None) or [])
+            self.last_apply = ApplyResult(self.spec.key, applied=[c for c in plan.pending if c.desired.id in done])
+            self.record(CheckReport(self.spec.key, [], skipped_reason=f"apply failed: {str(exc).splitlines()[0]}"))
+            raise
         self.refresh()
         return self.last_apply
 
@@ -187,7 +202,7 @@ class Step:
         verdicts = matches_desired(desired, observed) + provisioned({k: v for k, v in observed.items() if k not in waiting})
         if self.spec.checks:
             verdicts += self.spec.checks(self)
-        return CheckReport(self.spec.key, verdicts)
+        return CheckReport(self.spec.key, verdicts + unawaited_verdicts(self.last_apply))
 
     def check(self) -> None:
         """Show and record the verdicts; fail the notebook (``CheckFailed``) when any is false."""
@@ -198,15 +213,17 @@ class Step:
         report.raise_if_failed()
 
     def record(self, report: CheckReport) -> dict:
-        """Emit the step's machine-readable record (plan, apply, checks, ARM calls) for the runner."""
+        """Emit the step's machine-readable record (plan, apply, checks, ARM calls since the last record) for the runner;
+        a failed apply emits one too, so the run counts a failed step's calls."""
         counts = self.runbook.tally.since(self._tally_start)
+        self._tally_start = self.runbook.tally.snapshot()
         record = {
             "step": self.spec.key,
             "changes": {
                 "planned": len(self.last_plan.pending) if self.last_plan else 0,
                 "applied": len(self.last_apply.applied) if self.last_apply else 0,
                 "plan": [{**c.to_dict(self.spec.key), "diffs": [str(d) for d in c.diffs]}
-                         for c in (self.last_plan.pending if self.last_plan else [])],
+                         for c in (self.last_plan.changes if self.last_plan else []) if c.pending or c.action == NOT_CREATED_HERE],
             },
             "impact": self.last_plan.impact.to_dict() if self.last_plan and self.last_plan.impact else None,
             "checks": [v.to_dict() for v in report.verdicts],
@@ -216,6 +233,16 @@ class Step:
         }
         emit(record)
         return record
+
+
+def unawaited_verdicts(result: ApplyResult | None) -> list:
+    """The outcome, so far, of each write the step started without waiting for it: ARM's error when it failed."""
+    out = []
+    for op in result.unawaited() if result else []:
+        detail = {"failed": f"ARM error {op['error']}", "running": "still running in Azure (not waited for)",
+                  "succeeded": "finished"}[op["state"]]
+        out.append(Verdict(f"{op['kind']} {op['name']}: the write started without waiting has not failed", op["state"] != "failed", detail))
+    return out
 
 
 def _calls_line(arm: dict) -> str:

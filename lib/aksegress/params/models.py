@@ -3,6 +3,7 @@ unknown and missing keys), and the small derived views (VNets, clusters, address
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Any, Literal, NamedTuple
@@ -58,6 +59,9 @@ ClusterName = _name("aks_cluster")
 LinuxVmName = _name("linux_vm")
 ResourceGroupName = _name("resource_group")
 SubnetName = _name("subnet")
+
+
+_ADOPTABLE = re.compile(r"/subscriptions/[^\s]+|[A-Za-z0-9][A-Za-z0-9._()-]{0,89}")
 
 
 class _Model(BaseModel):
@@ -193,7 +197,8 @@ class Params(_Model):
 
     Optional top-level keys: ``tags`` ({}), ``access`` ([]), ``api_access_rule`` (``application``: an
     application rule for the API server's FQDN; ``network``: the article's network rule to its IP;
-    ``network_snat``: the same with SNAT forced), ``confirm_teardown`` (must equal ``environment``).
+    ``network_snat``: the same with SNAT forced), ``confirm_teardown`` (must equal ``environment``), ``adopt``
+    ([]: resources that existed before this environment, by name or id, which the runbook may change but never deletes).
     """
 
     environment: Annotated[str, AfterValidator(naming.check_environment)]
@@ -206,11 +211,20 @@ class Params(_Model):
     access: list[AccessRule] = Field(default_factory=list)
     api_access_rule: Literal["application", "network_snat", "network"] = "application"
     confirm_teardown: str | None = None
+    adopt: list[str] = Field(default_factory=list)
 
     @field_validator("tags")
     @classmethod
     def _tags_fit_arm(cls, tags: dict[str, str]) -> dict[str, str]:
         return naming.check_tags(tags)
+
+    @field_validator("adopt")
+    @classmethod
+    def _adopt_names_resources(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            if not _ADOPTABLE.fullmatch(entry):
+                raise ValueError(f"{entry!r} is neither a resource name nor an Azure resource id (/subscriptions/...)")
+        return entries
 
     def sites(self) -> list[tuple[str, Hub | Spoke]]:
         """(owner, site) for the hub then each spoke, in file order."""
