@@ -210,6 +210,8 @@ class Step:
         _show(report)
         record = self.record(report)
         print(_calls_line(record["arm"]))
+        if self.last_apply and self.last_apply.retried:
+            print(f"ARM asked apply to retry {len(self.last_apply.retried)} write(s): {', '.join(self.last_apply.retried)}")
         report.raise_if_failed()
 
     def record(self, report: CheckReport) -> dict:
