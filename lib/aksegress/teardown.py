@@ -186,16 +186,6 @@ def _group_holds(runbook, group_id: str, deleting: set[str], ownership) -> list[
     return out
 
 
-def foreign_resources(runbook, group_id: str) -> list[str]:
-    """Resources in a group that this environment did not create (a group holding any is kept)."""
-    from aksegress.ownership import Ownership
-
-    ownership = Ownership.of(runbook.params, runbook.clients)
-    rid = arm_ids.parse(group_id)
-    items = runbook.clients(rid.subscription).resource.resources.list_by_resource_group(rid.resource_group)
-    return [item.id for item in items if not (_known(item.id) and ownership.owns(item.id, {"tags": item.tags or {}}))]
-
-
 def _known(resource_id: str) -> bool:
     try:
         kind_of(resource_id)
