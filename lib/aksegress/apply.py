@@ -19,8 +19,10 @@ from aksegress.errors import ApplyError, AzureOperationError
 from aksegress.ownership import CREATED_BY_TAG
 from aksegress.plan import CREATE, DELETE, NOT_CREATED_HERE, Change, Plan
 
-RETRIED_CODES = frozenset({"AnotherOperationInProgress", "CanceledAndSupersededDueToAnotherOperation", "InternalServerError"})
-"""ARM codes that mean "try again": another operation held the resource, or the operation failed on ARM's side."""
+RETRIED_CODES = frozenset({"AnotherOperationInProgress", "CanceledAndSupersededDueToAnotherOperation", "InternalServerError",
+                           "PrincipalNotFound"})
+"""ARM codes that mean "try again": another operation held the resource, the operation failed on ARM's side, or a
+new principal has not replicated yet (a cluster identity seconds old)."""
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_S, BACKOFF_CAP_S = 1.0, 30.0
 
