@@ -77,5 +77,5 @@ def test_no_code_cell_keeps_outputs_or_an_execution_count(path):
 
 
 def test_the_steps_that_check_a_flow_take_its_source_and_target_and_the_teardown_its_confirmation():
-    assert {"check_source", "check_target"} <= set(parameter_names("08")) & set(parameter_names("09"))
+    assert {"check_source", "check_destination"} <= set(parameter_names("08")) & set(parameter_names("09"))
     assert "yes" in parameter_names("99") and "auto_apply" not in parameter_names("99")

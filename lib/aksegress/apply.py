@@ -56,7 +56,7 @@ class ApplyResult:
         if self.skipped:
             return f"{self.step}: apply skipped (plan only)."
         if not self.applied:
-            return f"{self.step}: nothing to apply; the target already matches."
+            return f"{self.step}: nothing to apply; the estate already matches the params."
         waiting = f" ({len(self.started)} still running in Azure: {', '.join(c.desired.name for c in self.started)})" if self.started else ""
         retried = f"; ARM asked for {len(self.retried)} retry(ies): {', '.join(self.retried)}" if self.retried else ""
         return f"{self.step}: applied {len(self.applied)} change(s) in {self.seconds:.1f}s{waiting}{retried}."

@@ -37,16 +37,16 @@ class Flow:
     """One flow to a cluster API server, as a reviewer reads it."""
 
     source: str
-    target: str
+    destination: str
     protocol: str
     port: int
     rule: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.source} -> {self.target} {self.protocol}/{self.port}" + (f" (rule {self.rule})" if self.rule else "")
+        return f"{self.source} -> {self.destination} {self.protocol}/{self.port}" + (f" (rule {self.rule})" if self.rule else "")
 
     def to_dict(self) -> dict:
-        return {"source": self.source, "target": self.target, "protocol": self.protocol, "port": self.port, "rule": self.rule,
+        return {"source": self.source, "destination": self.destination, "protocol": self.protocol, "port": self.port, "rule": self.rule,
                 "flow": str(self)}
 
 
@@ -106,8 +106,8 @@ def reachability_impact(params, snap: Snapshot, changes: Iterable[tuple[str, str
     after_snap = planned_snapshot(snap, changes)
     if after_snap is None:
         return Impact()
-    sources, targets = endpoints(params, after_snap)
-    only = affected_pairs(snap, after_snap, [rid for _, rid, _ in changes if touches_model(rid)], sources, targets)
+    sources, destinations = endpoints(params, after_snap)
+    only = affected_pairs(snap, after_snap, [rid for _, rid, _ in changes if touches_model(rid)], sources, destinations)
     before = reachability(params, snap, only=only)
     after = reachability(params, after_snap, only=only)
     opens, closes = [], []
@@ -123,7 +123,7 @@ def reachability_impact(params, snap: Snapshot, changes: Iterable[tuple[str, str
 
 def _flow(cell: Cell) -> Flow:
     r = cell.result
-    return Flow(cell.source.label, cell.target.label.removeprefix("cluster:"), r.protocol, r.port, r.rule or None)
+    return Flow(cell.source.label, cell.destination.label.removeprefix("cluster:"), r.protocol, r.port, r.rule or None)
 
 
 def _model_value(resource: dict, key: str):

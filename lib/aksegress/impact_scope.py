@@ -17,7 +17,7 @@ __all__ = ["affected_pairs"]
 _VNET_CHILD = "/virtualnetworks/"
 
 
-def affected_pairs(before: Snapshot, after: Snapshot, changed: list[str], sources: dict, targets: dict) -> set[tuple[str, str]] | None:
+def affected_pairs(before: Snapshot, after: Snapshot, changed: list[str], sources: dict, destinations: dict) -> set[tuple[str, str]] | None:
     """The (source spoke, cluster spoke) pairs whose trace may differ between ``before`` and ``after``; None: all of them."""
     vnets: set[str] = set()
     clusters: set[str] = set()
@@ -44,20 +44,20 @@ def affected_pairs(before: Snapshot, after: Snapshot, changed: list[str], source
             vnets |= {ref_id(props(snap.raw.get(rid) or {}).get("virtualNetwork")) for snap in (before, after)} - {""}
         elif kind.startswith("microsoft.network/privatednszones"):
             zone = rid.split("/privatednszones/")[1].split("/")[0]
-            clusters |= {k for k, t in targets.items() if t is not None and (t.fqdn or "").lower().endswith(zone)}
+            clusters |= {k for k, t in destinations.items() if t is not None and (t.fqdn or "").lower().endswith(zone)}
         elif kind == "microsoft.containerservice/managedclusters":
-            clusters |= {k for k, t in targets.items() if t is not None and norm_id(t.resource_id) == rid}
+            clusters |= {k for k, t in destinations.items() if t is not None and norm_id(t.resource_id) == rid}
         else:
             return None
     if any(_hosts_firewall(snap, v) for v in vnets for snap in (before, after)):
         return None
     by_source = {k for k, src in sources.items() if src is None or src.subnet.vnet_id in vnets}
-    by_target = {k for k, tgt in targets.items() if tgt is None or k in clusters or _target_vnet(tgt) in vnets}
-    out = {(a, b) for a in sources for b in targets if a in by_source or b in by_target}
+    by_destination = {k for k, dst in destinations.items() if dst is None or k in clusters or _destination_vnet(dst) in vnets}
+    out = {(a, b) for a in sources for b in destinations if a in by_source or b in by_destination}
     for rule in rules:
         matched_sources = [k for k, src in sources.items() if src is not None and _source_may_match(rule, src)]
-        matched_targets = [k for k, tgt in targets.items() if tgt is not None and _target_may_match(rule, tgt)]
-        out |= {(a, b) for a in matched_sources for b in matched_targets}
+        matched_destinations = [k for k, dst in destinations.items() if dst is not None and _destination_may_match(rule, dst)]
+        out |= {(a, b) for a in matched_sources for b in matched_destinations}
     return out
 
 
@@ -81,8 +81,8 @@ def _hosts_firewall(snap: Snapshot, vnet_id: str) -> bool:
     return any(fw.vnet_id == vnet_id for fw in snap.firewalls.values()) or any(g.vnet_id == vnet_id for g in snap.gateways.values())
 
 
-def _target_vnet(target) -> str:
-    subnets = target.cluster.node_subnet_ids if target.cluster is not None else []
+def _destination_vnet(destination) -> str:
+    subnets = destination.cluster.node_subnet_ids if destination.cluster is not None else []
     return _vnet(subnets[0]) if subnets else ""
 
 
@@ -115,14 +115,14 @@ def _source_may_match(rule: dict, source) -> bool:
     return _address_may_contain(rule.get("sourceAddresses") or ["*"], source.ip)
 
 
-def _target_may_match(rule: dict, target) -> bool:
+def _destination_may_match(rule: dict, destination) -> bool:
     if rule.get("ruleType") == "NatRule" or rule.get("destinationIpGroups") or rule.get("fqdnTags"):
         return True
     if rule.get("ruleType") == "ApplicationRule":
-        return any(_fqdn_match(f, target.fqdn) for f in rule.get("targetFqdns") or ["*"])
+        return any(_fqdn_match(f, destination.fqdn) for f in rule.get("targetFqdns") or ["*"])
     fqdns = rule.get("destinationFqdns") or []
-    return any(_fqdn_match(f, target.fqdn) for f in fqdns) or _address_may_contain(rule.get("destinationAddresses") or ([] if fqdns else ["*"]),
-                                                                                     target.ip)
+    return any(_fqdn_match(f, destination.fqdn) for f in fqdns) or _address_may_contain(rule.get("destinationAddresses") or ([] if fqdns else ["*"]),
+                                                                                     destination.ip)
 
 
 def _address_may_contain(texts: list[str], ip: str) -> bool:

@@ -18,7 +18,7 @@ from aksegress.desired.cross_vnet_access import vm_id
 from aksegress.desired.private_aks import cluster_id
 from aksegress.errors import AksegressError
 from aksegress.netmodel.health import cell_fix
-from aksegress.netmodel.locate import Source, Target, locate_source, target_for_cluster
+from aksegress.netmodel.locate import Destination, Source, destination_for_cluster, locate_source
 from aksegress.netmodel.matrix import Cell, cells_frame, trace_cell, vnet_source
 from aksegress.netmodel.snapshot import Snapshot
 
@@ -30,7 +30,7 @@ DENIED_AS_INTENDED = "denied, as intended"
 DELIVERED_NOT_INTENDED = "delivered, NOT intended"
 DENIED_NOT_INTENDED = "denied, NOT intended"
 
-VERDICT_COLUMNS = ["source", "target", "verdict", "disposition", "intended", "rule", "reason", "fix", "source_ip", "destination_ip",
+VERDICT_COLUMNS = ["source", "destination", "verdict", "disposition", "intended", "rule", "reason", "fix", "source_ip", "destination_ip",
                    "protocol", "port", "via_firewall", "delivered"]
 
 
@@ -38,9 +38,9 @@ def intended_flows(params) -> frozenset[tuple[str, str]]:
     """(source VNet id, cluster id), lower case, of every flow to an API server the params intend."""
     pairs = {(vnet_id(spoke), cluster_id(spoke)) for _, spoke in params.spokes_with_cluster()}
     for rule in params.access:
-        source, target = params.spokes.get(rule.from_), params.spokes.get(rule.cluster)
-        if source is not None and target is not None and target.cluster is not None:
-            pairs.add((vnet_id(source), cluster_id(target)))
+        source, destination = params.spokes.get(rule.from_), params.spokes.get(rule.cluster)
+        if source is not None and destination is not None and destination.cluster is not None:
+            pairs.add((vnet_id(source), cluster_id(destination)))
     return frozenset((s.lower(), t.lower()) for s, t in pairs)
 
 
@@ -83,12 +83,12 @@ class Reachability:
         return [cell for (src, dst), cell in self.cells.items() if src != dst and cell.intended]
 
 
-def endpoints(params, snap: Snapshot, skipped: list[str] | None = None) -> tuple[dict[str, Source | None], dict[str, Target | None]]:
-    """Each spoke's source (its test VM, else its VNet) and each declared cluster's API server target in the snapshot."""
+def endpoints(params, snap: Snapshot, skipped: list[str] | None = None) -> tuple[dict[str, Source | None], dict[str, Destination | None]]:
+    """Each spoke's source (its test VM, else its VNet) and each declared cluster's API server destination in the snapshot."""
     skipped = [] if skipped is None else skipped
     sources = {key: _source(snap, spoke, skipped) for key, spoke in params.spokes.items()}
-    targets = {key: _target(snap, spoke, skipped) for key, spoke in params.spokes_with_cluster()}
-    return sources, targets
+    destinations = {key: _destination(snap, spoke, skipped) for key, spoke in params.spokes_with_cluster()}
+    return sources, destinations
 
 
 def reachability(params, snap: Snapshot, port: int = 443, protocol: str = "TCP", only: Collection[tuple[str, str]] | None = None) -> Reachability:
@@ -97,11 +97,11 @@ def reachability(params, snap: Snapshot, port: int = 443, protocol: str = "TCP",
     ``only`` limits the trace to those (source spoke, cluster spoke) pairs."""
     out = Reachability()
     intent = intended_flows(params)
-    sources, targets = endpoints(params, snap, out.skipped)
+    sources, destinations = endpoints(params, snap, out.skipped)
     for src_key, source in sources.items():
-        for dst_key, target in targets.items():
-            if source is not None and target is not None and (only is None or (src_key, dst_key) in only):
-                out.cells[(src_key, dst_key)] = trace_cell(snap, source, target, port, protocol, intent=intent)
+        for dst_key, destination in destinations.items():
+            if source is not None and destination is not None and (only is None or (src_key, dst_key) in only):
+                out.cells[(src_key, dst_key)] = trace_cell(snap, source, destination, port, protocol, intent=intent)
     return out
 
 
@@ -118,9 +118,9 @@ def _source(snap: Snapshot, spoke, skipped: list[str]) -> Source | None:
         return None
 
 
-def _target(snap: Snapshot, spoke, skipped: list[str]) -> Target | None:
+def _destination(snap: Snapshot, spoke, skipped: list[str]) -> Destination | None:
     try:
-        return target_for_cluster(snap.find_cluster(cluster_id(spoke)))
+        return destination_for_cluster(snap.find_cluster(cluster_id(spoke)))
     except AksegressError as error:
         skipped.append(f"{spoke.cluster.name}: {error.message}")
         return None

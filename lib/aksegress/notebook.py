@@ -149,15 +149,15 @@ def show_topology(step: Step, *, title: str = ""):
     return draw_intent(step.params, step.snapshot(), title=title or f"{step.spec.key}: observed topology")
 
 
-def check_connectivity(step: Step, *, source: str = "", target: str = "", interactive: bool | None = None):
+def check_connectivity(step: Step, *, source: str = "", destination: str = "", interactive: bool | None = None):
     """Trace one flow over the observed state (the cell shows it); defaults to the params' first access entry."""
     from aksegress.intent import intended_flows
     from aksegress.ui.topology import access_pairs
     from aksegress.ui.widgets import ConnectivityCheck, is_interactive
 
     snap = step.snapshot()
-    default_source, default_target = (access_pairs(step.params, snap) or [("", "")])[0]
-    return ConnectivityCheck(snap, source or default_source, target or default_target, step_key=step.spec.key,
+    default_source, default_destination = (access_pairs(step.params, snap) or [("", "")])[0]
+    return ConnectivityCheck(snap, source or default_source, destination or default_destination, step_key=step.spec.key,
                              intent=intended_flows(step.params),
                              interactive=step.interactive if interactive is None else is_interactive(interactive, run_dir=step.run_dir))
 

@@ -36,7 +36,7 @@ STEP_MODE = (
 
 _CHECK = (
     Parameter("check_source", '""', "connectivity check from (a VM or VNet); empty: the first access entry", opens=False),
-    Parameter("check_target", '""', "connectivity check to (cluster:NAME, a VM or an IP); empty: the first access entry", opens=False),
+    Parameter("check_destination", '""', "connectivity check to (cluster:NAME, a VM or an IP); empty: the first access entry", opens=False),
 )
 TEARDOWN_KEY = "99"
 EXTRA: dict[str, tuple[Parameter, ...]] = {

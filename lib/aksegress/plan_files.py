@@ -79,4 +79,4 @@ def _verdict(doc: dict) -> str:
 
 
 def _key(flow: dict) -> str:
-    return f"{flow.get('source')}|{flow.get('target')}|{flow.get('protocol')}|{flow.get('port')}"
+    return f"{flow.get('source')}|{flow.get('destination')}|{flow.get('protocol')}|{flow.get('port')}"

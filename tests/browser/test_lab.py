@@ -128,7 +128,7 @@ def test_try_a_flow_and_the_topology_label_an_intended_denial_neutral_with_no_fi
     assert verdict.evaluate("p => getComputedStyle(p).color") == "rgb(127, 140, 141)"
     screenshot(page, "lab-08-try-a-flow-spoke3-denied-as-intended")
     topology = _notebook(page).locator(".jp-CodeCell").filter(has_text="show_topology(step)")
-    label = topology.locator('[data-kind="access-path-label"][data-source="vm-spoke3"][data-target="cluster:privateaksspoke1"]')
+    label = topology.locator('[data-kind="access-path-label"][data-source="vm-spoke3"][data-destination="cluster:privateaksspoke1"]')
     assert label.get_attribute("data-label") == "denied, as intended" and "fix" not in label.text_content()
     label.scroll_into_view_if_needed()
     screenshot(page, "lab-08-topology-spoke3-denied-as-intended")

@@ -160,9 +160,9 @@ def _git_show(git_dir: Path, commit: str, path: str) -> str | None:
 
 def write(recording: dict) -> Path:
     RECORDINGS.mkdir(exist_ok=True)
-    target = RECORDINGS / f"{recording['source']['name']}.json"
-    target.write_text(json.dumps(recording, indent=1, ensure_ascii=False) + "\n")
-    return target
+    out_file = RECORDINGS / f"{recording['source']['name']}.json"
+    out_file.write_text(json.dumps(recording, indent=1, ensure_ascii=False) + "\n")
+    return out_file
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -179,7 +179,7 @@ def test_cluster_accepts_the_spoke_name_as_access_entries_use_it_with_or_without
     with_params = json.loads(capsys.readouterr().out)
     assert doctor_main(["--snapshot", folder, "--from", "spoke2", "--to", "cluster:spoke1", "--json"]) == 0
     alone = json.loads(capsys.readouterr().out)
-    assert with_params["target"] == alone["target"] == "cluster:privateaksspoke1" and alone["disposition"] == "DELIVERED"
+    assert with_params["destination"] == alone["destination"] == "cluster:privateaksspoke1" and alone["disposition"] == "DELIVERED"
 
 
 def test_an_unknown_cluster_lists_the_clusters_there_are(tmp_path, capsys):
@@ -217,7 +217,7 @@ def test_an_empty_snapshot_folder_says_no_arm_json_was_found(tmp_path, capsys):
 def _verdicts(tmp_path, capsys, snapshot: str) -> dict:
     assert doctor_main(["--snapshot", snapshot, "--params", str(LOCAL_PARAMS), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    return {"matrix": {(r["source"], r["target"]): (r["disposition"], r["verdict"]) for r in report["matrix"]},
+    return {"matrix": {(r["source"], r["destination"]): (r["disposition"], r["verdict"]) for r in report["matrix"]},
             "differences": report["differences"]}
 
 

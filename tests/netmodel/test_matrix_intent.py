@@ -16,7 +16,7 @@ def params():
 
 def _labels(params, estate) -> dict[tuple[str, str], str]:
     table = reachability(params, estate.snapshot()).table()
-    return {(r["source"], r["target"]): r["verdict"] for r in table.to_dict(orient="records")}
+    return {(r["source"], r["destination"]): r["verdict"] for r in table.to_dict(orient="records")}
 
 
 def test_without_intent_every_cell_says_intent_unknown():
@@ -62,7 +62,7 @@ def test_on_the_built_local_estate_every_vm_to_cluster_cell_is_as_intended(param
 
 def test_with_the_source_spokes_zone_link_missing_the_granted_flow_is_denied_not_intended_with_the_link_to_add(params):
     table = reachability(params, local_estate(link_access_spokes=False).snapshot()).table()
-    row = table[(table["source"] == "vm-spoke2") & (table["target"] == "cluster:privateaksspoke1")].iloc[0]
+    row = table[(table["source"] == "vm-spoke2") & (table["destination"] == "cluster:privateaksspoke1")].iloc[0]
     assert (row["verdict"], row["disposition"]) == ("denied, NOT intended", "DNS_NXDOMAIN")
     assert row["fix"].startswith("link zone") and row["fix"].endswith("to vnet-spoke2")
 
@@ -75,7 +75,7 @@ def test_a_flow_that_gets_through_without_an_access_entry_is_delivered_not_inten
 def test_an_intended_denial_offers_no_fix_although_the_model_knows_one(params):
     reach = reachability(params, local_estate().snapshot())
     cell = reach.cells[("spoke3", "spoke1")]
-    row = reach.table().set_index(["source", "target"]).loc[("vm-spoke3", "cluster:privateaksspoke1")]
+    row = reach.table().set_index(["source", "destination"]).loc[("vm-spoke3", "cluster:privateaksspoke1")]
     assert cell.result.fix is not None and row["fix"] is None and row["verdict"] == "denied, as intended"
 
 

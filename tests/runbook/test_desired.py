@@ -4,7 +4,7 @@
 
 import yaml
 
-from aksegress.desired.cross_vnet_access import access_rule, cross_vnet_access, link_targets, zone_links
+from aksegress.desired.cross_vnet_access import access_rule, cross_vnet_access, zone_link_vnets, zone_links
 from aksegress.desired.firewall import firewall
 from aksegress.desired.firewall_rules import egress_rules
 from aksegress.desired.hub_and_spokes import networks
@@ -130,12 +130,12 @@ def test_role_assignment_ids_are_stable_and_scoped_to_subnet_and_route_table():
 
 
 def test_zone_is_linked_to_the_source_spoke_and_to_the_hub_for_an_application_rule():
-    assert [k for k, _ in link_targets(params_with(), "spoke2")] == ["spoke2", "hub"]
+    assert [k for k, _ in zone_link_vnets(params_with(), "spoke2")] == ["spoke2", "hub"]
 
 
 def test_zone_is_linked_only_to_the_hub_for_a_proxy_dns_spoke_with_a_network_rule():
     params = params_with(spokes__spoke2__dns="firewall", api_access_rule="network_snat")
-    assert [k for k, _ in link_targets(params, "spoke2")] == ["hub"]
+    assert [k for k, _ in zone_link_vnets(params, "spoke2")] == ["hub"]
 
 
 def test_zone_is_linked_only_to_the_source_spoke_in_the_articles_network_rule_mode():

@@ -96,7 +96,7 @@ def test_a_deleted_zone_link_of_an_intended_pair_is_named_as_dns_nxdomain_for_th
 
 
 def _cells(report: dict) -> dict:
-    return {(r["source"], r["target"]): (r["disposition"], r["verdict"], r["rule"]) for r in report["matrix"]}
+    return {(r["source"], r["destination"]): (r["disposition"], r["verdict"], r["rule"]) for r in report["matrix"]}
 
 
 @pytest.mark.slow

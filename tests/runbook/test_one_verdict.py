@@ -13,14 +13,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 def _step_cells(runbook, key: str) -> dict:
     table = runbook.step(key).table("reachability")
-    return {(r["source"], r["target"]): (r["disposition"], r["verdict"]) for r in table.to_dict(orient="records")}
+    return {(r["source"], r["destination"]): (r["disposition"], r["verdict"]) for r in table.to_dict(orient="records")}
 
 
 def _topology_cells(runbook) -> dict:
     from aksegress.notebook import show_topology
 
     root = ET.fromstring(show_topology(runbook.step("09")).svg)
-    return {(e.get("data-source"), e.get("data-target")): (e.get("data-disposition"), e.get("data-label"))
+    return {(e.get("data-source"), e.get("data-destination")): (e.get("data-disposition"), e.get("data-label"))
             for e in root.iter() if e.get("data-kind") == "access-path-label"}
 
 
@@ -29,7 +29,7 @@ def _doctor_cells(clean_world, project) -> dict:
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
     assert report["intent"] == "params" and report["all_as_intended"] is True
-    return {(r["source"], r["target"]): (r["disposition"], r["verdict"]) for r in report["matrix"]}
+    return {(r["source"], r["destination"]): (r["disposition"], r["verdict"]) for r in report["matrix"]}
 
 
 def test_steps_08_and_09_the_topology_and_the_doctor_agree_on_every_vm_to_cluster_verdict_and_intent(clean_world, project):

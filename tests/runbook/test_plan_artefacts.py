@@ -67,7 +67,7 @@ def test_plan_json_lists_every_change_with_full_values(planned):
 
 def test_a_new_access_entry_opens_exactly_that_flow(planned):
     reach = json.loads((planned["dir"] / "plan.json").read_text())["reachability"]
-    assert [(f["source"], f["target"], f["port"]) for f in reach["opens"]] == [("vm-spoke3", "privateaksspoke1", 443)]
+    assert [(f["source"], f["destination"], f["port"]) for f in reach["opens"]] == [("vm-spoke3", "privateaksspoke1", 443)]
     assert reach["closes"] == []
 
 
@@ -95,7 +95,7 @@ def test_a_plan_that_removes_the_access_rule_closes_its_flow(clean_world):
     observed = step.snapshot().raw[group_id.lower()]
     body = {"properties": {**observed["properties"], "ruleCollections": [{**c, "rules": []} for c in observed["properties"]["ruleCollections"]]}}
     impact = reachability_impact(step.params, step.snapshot(), [("update", group_id, body)])
-    assert [(f.source, f.target) for f in impact.closes] == [("vm-spoke2", "privateaksspoke1")] and impact.opens == []
+    assert [(f.source, f.destination) for f in impact.closes] == [("vm-spoke2", "privateaksspoke1")] and impact.opens == []
 
 
 def test_a_tag_only_change_opens_and_closes_nothing(clean_world, tmp_path):

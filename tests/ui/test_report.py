@@ -26,7 +26,7 @@ def _step(name, status="passed", **extra):
 def _run(env_dir: Path, run_id: str, steps: list[dict], status="passed", leak="") -> Path:
     run_dir = env_dir / run_id
     run_dir.mkdir(parents=True)
-    record = {"run_id": run_id, "environment": env_dir.name, "target": "emulator", "params_file": "params/local.yaml",
+    record = {"run_id": run_id, "environment": env_dir.name, "destination": "emulator", "params_file": "params/local.yaml",
               "params_sha256": "ab" * 32, "commit": "c0ffee", "started": "2026-11-24T10:00:00+00:00",
               "finished": "2026-11-24T10:01:05+00:00", "status": status, "plan_only": False, "resumes": None,
               "arm": {"reads": 2, "writes": 2, "actions": 0, "retries": 0}, "steps": steps}
@@ -107,7 +107,7 @@ def _plan_step(name: str, flow: dict | None) -> dict:
 
 
 def test_a_plan_only_index_says_drift_and_names_the_changes_and_the_impact(tmp_path):
-    flow = {"source": "vm-spoke2", "target": "privateaksspoke1", "protocol": "TCP", "port": 443, "rule": "spoke-access/api",
+    flow = {"source": "vm-spoke2", "destination": "privateaksspoke1", "protocol": "TCP", "port": 443, "rule": "spoke-access/api",
             "flow": "vm-spoke2 -> privateaksspoke1 TCP/443 (rule spoke-access/api)"}
     run_dir = _run(tmp_path / "local", "20261124T100000Z", [_plan_step("08-cross-vnet-access", flow)], status="drift")
     record = json.loads((run_dir / "run.json").read_text())

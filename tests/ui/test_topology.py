@@ -19,8 +19,8 @@ def _elements(picture, kind):
     return [e for e in root.iter() if e.get("data-kind") == kind]
 
 
-def _access_path(picture, source, target, kind="access-path"):
-    found = [e for e in _elements(picture, kind) if (e.get("data-source"), e.get("data-target")) == (source, target)]
+def _access_path(picture, source, destination, kind="access-path"):
+    found = [e for e in _elements(picture, kind) if (e.get("data-source"), e.get("data-destination")) == (source, destination)]
     assert len(found) == 1
     return found[0]
 
@@ -76,7 +76,7 @@ def test_a_pair_naming_something_absent_is_listed_as_skipped_not_drawn():
 
 
 def test_every_vm_to_cluster_pair_of_the_local_estate_is_labelled_with_its_verdict_against_intent():
-    labels = {(e.get("data-source"), e.get("data-target")): e.get("data-label") for e in _elements(_picture(local_estate()), "access-path-label")}
+    labels = {(e.get("data-source"), e.get("data-destination")): e.get("data-label") for e in _elements(_picture(local_estate()), "access-path-label")}
     assert len(labels) == 9
     assert sorted(labels.values()) == ["delivered, as intended"] * 4 + ["denied, as intended"] * 5
 
@@ -119,7 +119,7 @@ def test_a_dns_failure_is_drawn_as_a_stub_that_stays_in_the_source_spoke():
 
 
 def test_a_delivered_flow_is_drawn_all_the_way_to_the_target():
-    assert _access_path(_picture(local_estate()), "vm-spoke2", "cluster:privateaksspoke1").get("data-reached") == "target"
+    assert _access_path(_picture(local_estate()), "vm-spoke2", "cluster:privateaksspoke1").get("data-reached") == "destination"
 
 
 def test_in_a_notebook_the_picture_scales_to_the_width_of_the_page():

@@ -37,11 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--snapshot", help="folder (or file) of ARM JSON: `aksegress snapshot` output, `az ... show`/`list` output, "
                                       "or an `az graph query` result")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--env", help="read the live state of params/<env>.yaml's target (with --snapshot: its intent only)")
-    where.add_argument("--params", help="read the live state of this params file's target (with --snapshot: its intent only)")
+    where.add_argument("--env", help="read the live state of params/<env>.yaml's target (emulator or Azure) (with --snapshot: its intent only)")
+    where.add_argument("--params", help="read the live state of this params file's target (emulator or Azure) (with --snapshot: its intent only)")
     p.add_argument("--connection-file", help="a running emulator's connection file (with --env/--params)")
     p.add_argument("--from", dest="source", help="a spoke name, VM name, subnet id or vnet/subnet, or a VNet name")
-    p.add_argument("--to", dest="target", help="cluster:NAME (the cluster's or its spoke's name), a VM name, an IP or an FQDN")
+    p.add_argument("--to", dest="destination", help="cluster:NAME (the cluster's or its spoke's name), a VM name, an IP or an FQDN")
     p.add_argument("--port", type=int, default=443)
     p.add_argument("--protocol", default="TCP", choices=["TCP", "UDP", "tcp", "udp"])
     p.add_argument("--matrix", action="store_true", help="only the reachability matrix of the health check")
@@ -61,7 +61,7 @@ def _params(args):
     return None
 
 
-def _names_from_params(params, source: str | None, target: str | None, live: bool) -> tuple[str | None, str | None]:
+def _names_from_params(params, source: str | None, destination: str | None, live: bool) -> tuple[str | None, str | None]:
     """Spoke names as `access` uses them turned into the estate's names; on a live estate, an unknown name is refused
     here, before any emulator is started or any resource is read."""
     vnets = {params.hub.vnet.name, *(s.vnet.name for s in params.spokes.values())}
@@ -72,17 +72,17 @@ def _names_from_params(params, source: str | None, target: str | None, live: boo
     elif source is not None and live and not (source in vnets | vms or "/" in source):
         raise AksegressError(f"no spoke, VNet or VM named {source!r} in the params",
                              hint=f"use one of: {', '.join(sorted(params.spokes) + sorted(vnets) + sorted(vms))}, or `vnet/subnet`")
-    if target is not None and target.lower().startswith("cluster:"):
-        name = target.split(":", 1)[1]
+    if destination is not None and destination.lower().startswith("cluster:"):
+        name = destination.split(":", 1)[1]
         if name in clusters:
-            target = f"cluster:{clusters[name]}"
+            destination = f"cluster:{clusters[name]}"
         elif live and name not in clusters.values():
             raise AksegressError(f"no cluster named {name!r} in the params, nor a spoke of that name with a cluster",
                                  hint=f"use cluster: and one of: {', '.join(sorted(clusters) + sorted(clusters.values()))}")
-    elif target is not None and live and not (target in vms or "." in target):
-        raise AksegressError(f"target {target!r} is not a cluster, VM, IP or FQDN of the params",
+    elif destination is not None and live and not (destination in vms or "." in destination):
+        raise AksegressError(f"destination {destination!r} is not a cluster, VM, IP or FQDN of the params",
                              hint=f"use cluster:NAME ({', '.join(sorted(clusters))}), a VM ({', '.join(sorted(vms))}), an IP or an FQDN")
-    return source, target
+    return source, destination
 
 
 def doctor_main(argv: list[str] | None = None, live_snapshot=None) -> int:
@@ -98,16 +98,16 @@ def doctor_main(argv: list[str] | None = None, live_snapshot=None) -> int:
         return int(exc.code or 0)
     if not (args.snapshot or args.env or args.params):
         return _usage(parser, "no estate to examine: give --snapshot DIR, --env NAME or --params FILE")
-    if bool(args.source) != bool(args.target):
+    if bool(args.source) != bool(args.destination):
         return _usage(parser, "give both --from and --to to trace one flow, or neither for the health check")
     if args.matrix and args.source:
         return _usage(parser, "--matrix is the health check's matrix: drop --from/--to, or drop --matrix")
     protocol = args.protocol.upper()
     try:
         params = _params(args)
-        source, target = args.source, args.target
+        source, destination = args.source, args.destination
         if params is not None:
-            source, target = _names_from_params(params, source, target, live=not args.snapshot)
+            source, destination = _names_from_params(params, source, destination, live=not args.snapshot)
         if args.snapshot:
             snap = Snapshot.from_directory(args.snapshot)
         elif live_snapshot is None:
@@ -116,7 +116,7 @@ def doctor_main(argv: list[str] | None = None, live_snapshot=None) -> int:
             snap = live_snapshot(args)
         if source:
             intent = intended_flows(params) if params is not None else None
-            cell = trace_cell(snap, locate_source(snap, source), target, args.port, protocol, intent=intent)
+            cell = trace_cell(snap, locate_source(snap, source), destination, args.port, protocol, intent=intent)
         else:
             report = _health(snap, params, args.port, protocol)
     except AksegressError as exc:
@@ -169,7 +169,7 @@ def _flow(cell, as_json: bool) -> int:
 
 def differences(report: HealthReport) -> list[dict]:
     """Cells not as intended, then egress bypasses and blocked subnets: each with subject, verdict, reason, fix."""
-    cells = [{"kind": "reachability", "subject": f"{c.source.label} -> {c.target.label}", "verdict": verdict_label(c.result.delivered, c.intended),
+    cells = [{"kind": "reachability", "subject": f"{c.source.label} -> {c.destination.label}", "verdict": verdict_label(c.result.delivered, c.intended),
               "disposition": c.result.disposition, "reason": c.result.reason, "fix": cell_fix(c)} for c in report.cells if report.cell_differs(c)]
     return cells + report.egress_problems()
 
@@ -219,7 +219,7 @@ def _matrix_text(table, skipped: list[str], known: bool) -> str:
     lines = [f"reachability matrix ({len(table)} cells, intent {'from the params' if known else 'unknown'}):"]
     for row in table.to_dict(orient="records"):
         rule = f", rule {row['rule']}" if row["rule"] else ""
-        lines.append(f"{row['source']} -> {row['target']} {row['protocol']}/{row['port']}: {row['verdict']} ({row['disposition']}{rule})")
+        lines.append(f"{row['source']} -> {row['destination']} {row['protocol']}/{row['port']}: {row['verdict']} ({row['disposition']}{rule})")
         if row["fix"] or as_intended(row["delivered"], row["intended"]) is False:
             lines.append(f"    {row['reason']}" + (f" Fix: {row['fix']}" if row["fix"] else ""))
     lines += [f"skipped: {s}" for s in skipped]

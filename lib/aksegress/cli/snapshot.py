@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def snapshot_main(argv: list[str] | None, read_resources) -> int:
-    """Exit 0 when the estate was written, 2 on a usage error or when the target folder cannot be used."""
+    """Exit 0 when the estate was written, 2 on a usage error or when the output folder cannot be used."""
     args = _parser().parse_args(argv)
     folder = Path(args.folder)
     if folder.exists() and not folder.is_dir():

@@ -61,15 +61,15 @@ def test_vms(params, ssh_public_key: str) -> list[Desired]:
     return out
 
 
-def link_targets(params, source_key: str) -> list[tuple[str, object]]:
+def zone_link_vnets(params, source_key: str) -> list[tuple[str, object]]:
     """The VNets that must be linked to the cluster's zone for ``source_key`` to reach it by name."""
     source = params.spokes[source_key]
-    targets = []
+    vnets = []
     if source.dns == "azure":
-        targets.append((source_key, source))
+        vnets.append((source_key, source))
     if source.dns == "firewall" or params.api_access_rule == "application":
-        targets.append(("hub", params.hub))
-    return targets
+        vnets.append(("hub", params.hub))
+    return vnets
 
 
 def zone_link_name(params, owner: str) -> str:
@@ -87,7 +87,7 @@ def zone_links(params, facts) -> list[Desired]:
     out, seen = [], set()
     for rule in params.access:
         zone = facts.cluster(rule.cluster).zone_id
-        for owner, site in link_targets(params, rule.from_):
+        for owner, site in zone_link_vnets(params, rule.from_):
             link = zone_link_id(zone, params, owner)
             if (zone.lower(), vnet_id(site).lower()) not in seen:
                 seen.add((zone.lower(), vnet_id(site).lower()))
@@ -98,14 +98,14 @@ def zone_links(params, facts) -> list[Desired]:
 
 def access_rule(params, facts, rule) -> dict:
     """One rule: the source spoke's ranges to the cluster's API server on TCP 443."""
-    target = facts.cluster(rule.cluster)
+    cluster = facts.cluster(rule.cluster)
     sources = [str(p) for p in params.spokes[rule.from_].vnet.address_space]
     name = f"api-{rule.cluster}-from-{rule.from_}"
     if params.api_access_rule == "application":
         return {"ruleType": "ApplicationRule", "name": name, "protocols": [{"protocolType": "Https", "port": 443}],
-                "sourceAddresses": sources, "targetFqdns": [target.private_fqdn]}
+                "sourceAddresses": sources, "targetFqdns": [cluster.private_fqdn]}
     return {"ruleType": "NetworkRule", "name": name, "ipProtocols": ["TCP"], "sourceAddresses": sources,
-            "destinationAddresses": [f"{target.api_server_ip}/32"], "destinationPorts": ["443"]}
+            "destinationAddresses": [f"{cluster.api_server_ip}/32"], "destinationPorts": ["443"]}
 
 
 def access_rules(params, facts) -> list[Desired]:

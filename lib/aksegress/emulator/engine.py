@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 
 from aksegress.emulator.errors import ArmError
 from aksegress.emulator.handler import PROFILES, ArmRequest, ArmResponse, LatencyProfile, ResourceHandler
-from aksegress.emulator.ids import Target, parse_path
+from aksegress.emulator.ids import ArmPath, parse_path
 from aksegress.emulator.operations import LongRunningOperations
 from aksegress.emulator.store import Record, Store
 
-__all__ = ["Arm", "ArmError", "ArmRequest", "ArmResponse", "LatencyProfile", "PROFILES", "ResourceHandler", "Target",
+__all__ = ["Arm", "ArmError", "ArmRequest", "ArmResponse", "LatencyProfile", "PROFILES", "ResourceHandler", "ArmPath",
            "parse_path"]
 
 
@@ -40,8 +40,8 @@ class Arm(LongRunningOperations):
 
     def save(self, record: Record) -> None:
         """Store a resource, deriving its parent, resource group and subscription from the id."""
-        target = parse_path(record.id)
-        self.store.put(record, parent=target.parent_id, rg=_rg_id(target), sub=target.sub)
+        arm_path = parse_path(record.id)
+        self.store.put(record, parent=arm_path.parent_id, rg=_rg_id(arm_path), sub=arm_path.sub)
 
     def touch(self, record: Record) -> None:
         """Mint a new etag for a resource whose rendered view changed (e.g. a child was written)."""
@@ -85,15 +85,15 @@ class Arm(LongRunningOperations):
         body.setdefault("properties", {}).update(found)
         return body
 
-    def canonical_id(self, target: Target) -> str:
+    def canonical_id(self, arm_path: ArmPath) -> str:
         """The id a new resource gets: its parent's stored casing plus registered type casing plus the name as sent."""
-        handler = self.handler(target.full_type)
-        canon_types = handler.type.split("/") if handler else [target.namespace, *target.types]
-        parent = self.get(target.parent_id)
-        parent_id = parent.id if parent else target.parent_id
-        if len(target.types) == 1:
-            return f"{parent_id}/providers/{canon_types[0]}/{canon_types[1]}/{target.names[-1]}"
-        return f"{parent_id}/{canon_types[-1]}/{target.names[-1]}"
+        handler = self.handler(arm_path.full_type)
+        canon_types = handler.type.split("/") if handler else [arm_path.namespace, *arm_path.types]
+        parent = self.get(arm_path.parent_id)
+        parent_id = parent.id if parent else arm_path.parent_id
+        if len(arm_path.types) == 1:
+            return f"{parent_id}/providers/{canon_types[0]}/{canon_types[1]}/{arm_path.names[-1]}"
+        return f"{parent_id}/{canon_types[-1]}/{arm_path.names[-1]}"
 
     def delete_tree(self, record: Record) -> None:
         """Delete a resource and everything under it, running each type's on_delete hook, deepest first."""
@@ -117,50 +117,50 @@ class Arm(LongRunningOperations):
             raise ArmError(404, "ResourceGroupNotFound", f"Resource group '{rg}' could not be found.")
         return record
 
-    def type_handler(self, target: Target, request: ArmRequest) -> ResourceHandler:
-        handler = self.handler(target.full_type)
+    def type_handler(self, arm_path: ArmPath, request: ArmRequest) -> ResourceHandler:
+        handler = self.handler(arm_path.full_type)
         if handler:
             return handler
-        if not any(k.split("/")[0] == target.namespace.lower() for k in self.handlers):
+        if not any(k.split("/")[0] == arm_path.namespace.lower() for k in self.handlers):
             raise ArmError(400, "NoRegisteredProviderFound",
                            f"No registered resource provider found for API version '{request.query.get('api-version')}' "
-                           f"and type '{target.full_type}'.")
+                           f"and type '{arm_path.full_type}'.")
         raise ArmError(400, "InvalidResourceType",
-                       f"The resource type '{'/'.join(target.types)}' could not be found in the namespace "
-                       f"'{target.namespace}' for api version '{request.query.get('api-version')}'.")
+                       f"The resource type '{'/'.join(arm_path.types)}' could not be found in the namespace "
+                       f"'{arm_path.namespace}' for api version '{request.query.get('api-version')}'.")
 
-    def _missing(self, target: Target) -> ArmError:
+    def _missing(self, arm_path: ArmPath) -> ArmError:
         """ARM's 404 for a resource (or its closest missing ancestor)."""
-        for depth in range(1, len(target.types) + 1):
-            partial = Target("resource", sub=target.sub, rg=target.rg, scope=target.scope, namespace=target.namespace,
-                             types=target.types[:depth], names=target.names[:depth])
+        for depth in range(1, len(arm_path.types) + 1):
+            partial = ArmPath("resource", sub=arm_path.sub, rg=arm_path.rg, scope=arm_path.scope, namespace=arm_path.namespace,
+                             types=arm_path.types[:depth], names=arm_path.names[:depth])
             if self.get(partial.id) is None:
                 break
         if depth == 1:
-            where = f"under resource group '{target.rg}' " if target.rg else ""
+            where = f"under resource group '{arm_path.rg}' " if arm_path.rg else ""
             return ArmError(404, "ResourceNotFound",
-                            f"The Resource '{target.namespace}/{target.types[0]}/{target.names[0]}' {where}was not found. "
+                            f"The Resource '{arm_path.namespace}/{arm_path.types[0]}/{arm_path.names[0]}' {where}was not found. "
                             "For more details please go to https://aka.ms/ARMResourceNotFoundFix")
         return ArmError(404, "NotFound", f"Resource {partial.id} not found.")
 
-    def check_scope(self, target: Target) -> None:
-        if not target.sub:
-            handler = self.handler(target.full_type)
+    def check_scope(self, arm_path: ArmPath) -> None:
+        if not arm_path.sub:
+            handler = self.handler(arm_path.full_type)
             if handler is None or not handler.tenant_level:
-                raise ArmError(404, "NotFound", f"No route for '{target.id}'.")
+                raise ArmError(404, "NotFound", f"No route for '{arm_path.id}'.")
             return
-        self.require_subscription(target.sub)
-        if target.rg is not None:
-            self.require_resource_group(target.sub, target.rg)
+        self.require_subscription(arm_path.sub)
+        if arm_path.rg is not None:
+            self.require_resource_group(arm_path.sub, arm_path.rg)
 
     # resource routes
 
-    def get_resource(self, target: Target, request: ArmRequest | None = None) -> ArmResponse:
-        self.check_scope(target)
-        handler = self.handler(target.full_type)
-        record = handler.find(self, target) if handler else self.get(target.id)
+    def get_resource(self, arm_path: ArmPath, request: ArmRequest | None = None) -> ArmResponse:
+        self.check_scope(arm_path)
+        handler = self.handler(arm_path.full_type)
+        record = handler.find(self, arm_path) if handler else self.get(arm_path.id)
         if record is None:
-            raise self._missing(target)
+            raise self._missing(arm_path)
         handler = self.handler(record.type)
         if handler is None:
             return ArmResponse(200, record.body)
@@ -170,17 +170,17 @@ class Arm(LongRunningOperations):
             response.body = handler.expand(self, record, json.loads(json.dumps(response.body)), expand)
         return response
 
-    def put_resource(self, target: Target, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
-        self.check_scope(target)
+    def put_resource(self, arm_path: ArmPath, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
+        self.check_scope(arm_path)
         body = request.json()
-        if len(target.types) > 1 or target.scope.lower().count("/providers/"):
-            if self.get(target.parent_id) is None:
-                kind = "/".join(target.types)
+        if len(arm_path.types) > 1 or arm_path.scope.lower().count("/providers/"):
+            if self.get(arm_path.parent_id) is None:
+                kind = "/".join(arm_path.types)
                 raise ArmError(404, "ParentResourceNotFound",
                                f"Failed to perform 'write' on resource(s) of type '{kind}', because the parent resource "
-                               f"'{target.parent_id}' could not be found.")
-        existing = self.get(target.id)
-        rid = existing.id if existing else self.canonical_id(target)
+                               f"'{arm_path.parent_id}' could not be found.")
+        existing = self.get(arm_path.id)
+        rid = existing.id if existing else self.canonical_id(arm_path)
         self.check_not_busy(rid, handler, request)
         refused = self._precondition(request, rid, existing, handler)
         if refused is not None:
@@ -189,11 +189,11 @@ class Arm(LongRunningOperations):
         body = handler.validate(self, body, existing)
         return self._write(request, handler, Record(rid, handler.type, body), existing, handler.update_status if existing else 201)
 
-    def patch_resource(self, target: Target, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
-        self.check_scope(target)
-        existing = self.get(target.id)
+    def patch_resource(self, arm_path: ArmPath, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
+        self.check_scope(arm_path)
+        existing = self.get(arm_path.id)
         if existing is None:
-            raise self._missing(target)
+            raise self._missing(arm_path)
         self.check_not_busy(existing.id, handler, request)
         refused = self._precondition(request, existing.id, existing, handler)
         if refused is not None:
@@ -238,9 +238,9 @@ class Arm(LongRunningOperations):
         op = self.start_operation("refused", existing, {"code": error.code, "message": error.message})
         return ArmResponse(202, None, self.operation_headers(request, existing, op))
 
-    def delete_resource(self, target: Target, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
-        self.check_scope(target)
-        existing = self.get(target.id)
+    def delete_resource(self, arm_path: ArmPath, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
+        self.check_scope(arm_path)
+        existing = self.get(arm_path.id)
         if existing is None:
             return ArmResponse(204)
         running = [op for op in self.store.deletes_in_progress_over(existing.id) if op.resource_key == existing.key]
@@ -262,29 +262,29 @@ class Arm(LongRunningOperations):
             op = self.start_operation("delete", existing, fault)
         return ArmResponse(202, None, self.operation_headers(request, existing, op))
 
-    def list_collection(self, target: Target, request: ArmRequest) -> ArmResponse:
-        self.check_scope(target)
-        handler = self.type_handler(target, request)
-        if len(target.types) > 1 and self.get(target.parent_id) is None:
-            parent = Target("resource", sub=target.sub, rg=target.rg, scope=target.scope,
-                            namespace=target.namespace, types=target.types[:-1], names=target.names)
+    def list_collection(self, arm_path: ArmPath, request: ArmRequest) -> ArmResponse:
+        self.check_scope(arm_path)
+        handler = self.type_handler(arm_path, request)
+        if len(arm_path.types) > 1 and self.get(arm_path.parent_id) is None:
+            parent = ArmPath("resource", sub=arm_path.sub, rg=arm_path.rg, scope=arm_path.scope,
+                            namespace=arm_path.namespace, types=arm_path.types[:-1], names=arm_path.names)
             raise self._missing(parent)
-        records = handler.collection(self, target, request)
-        if records is None and len(target.types) == 1 and target.rg is None and \
-                target.scope.lower() == f"/subscriptions/{target.sub.lower()}":
-            records = self.store.in_subscription(target.sub, target.full_type)
+        records = handler.collection(self, arm_path, request)
+        if records is None and len(arm_path.types) == 1 and arm_path.rg is None and \
+                arm_path.scope.lower() == f"/subscriptions/{arm_path.sub.lower()}":
+            records = self.store.in_subscription(arm_path.sub, arm_path.full_type)
         elif records is None:
-            records = self.store.children(target.parent_id, target.full_type)
+            records = self.store.children(arm_path.parent_id, arm_path.full_type)
         return self.page([self.render(r) for r in records], request)
 
-    def post_action(self, target: Target, request: ArmRequest) -> ArmResponse:
-        owner = Target("resource", sub=target.sub, rg=target.rg, scope=target.scope, namespace=target.namespace,
-                       types=target.types[:-1], names=target.names)
+    def post_action(self, arm_path: ArmPath, request: ArmRequest) -> ArmResponse:
+        owner = ArmPath("resource", sub=arm_path.sub, rg=arm_path.rg, scope=arm_path.scope, namespace=arm_path.namespace,
+                       types=arm_path.types[:-1], names=arm_path.names)
         self.check_scope(owner)
         record = self.get(owner.id)
         if record is None:
             raise self._missing(owner)
-        return self.type_handler(owner, request).action(self, record, target.types[-1], request)
+        return self.type_handler(owner, request).action(self, record, arm_path.types[-1], request)
 
     def page(self, items: list[dict], request: ArmRequest) -> ArmResponse:
         """One page of `items`, with an absolute nextLink when more remain."""
@@ -312,8 +312,8 @@ class Arm(LongRunningOperations):
         return body
 
 
-def _rg_id(target: Target) -> str | None:
-    return f"/subscriptions/{target.sub}/resourceGroups/{target.rg}" if target.rg else None
+def _rg_id(arm_path: ArmPath) -> str | None:
+    return f"/subscriptions/{arm_path.sub}/resourceGroups/{arm_path.rg}" if arm_path.rg else None
 
 
 def _generic_precondition(header: str) -> ArmError:

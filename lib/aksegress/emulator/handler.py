@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 
 from aksegress.emulator.errors import ArmError
-from aksegress.emulator.ids import Target
+from aksegress.emulator.ids import ArmPath
 from aksegress.emulator.store import Record
 
 
@@ -108,11 +108,11 @@ class ResourceHandler:
         """The body GET returns (inline children, back-references)."""
         return record.body
 
-    def find(self, arm, target: Target) -> Record | None:
+    def find(self, arm, arm_path: ArmPath) -> Record | None:
         """The resource a GET names; override for resources not kept in the store (built-ins) or for own 404s."""
-        return arm.get(target.id)
+        return arm.get(arm_path.id)
 
-    def collection(self, arm, target: Target, request: ArmRequest) -> list[Record] | None:
+    def collection(self, arm, arm_path: ArmPath, request: ArmRequest) -> list[Record] | None:
         """What a collection GET lists; None means the engine's default (the parent's children of this type)."""
         return None
 

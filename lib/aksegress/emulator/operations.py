@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from aksegress.emulator.errors import ArmError
 from aksegress.emulator.handler import ArmRequest, ArmResponse, ResourceHandler
-from aksegress.emulator.ids import Target, parse_path
+from aksegress.emulator.ids import ArmPath, parse_path
 from aksegress.emulator.store import Operation, Record
 
 # path segments whose polls answer with a status document ({name, status, startTime, endTime, error})
@@ -56,15 +56,15 @@ class LongRunningOperations:
 
         Most namespaces poll under the resource's location; private DNS polls under its resource group.
         """
-        target = parse_path(record.id)
+        arm_path = parse_path(record.id)
         handler = self.handler(record.type)
         version = request.query.get("api-version", "")
         if handler is not None and handler.group_operations:
-            base = f"{request.base_url}/subscriptions/{target.sub}/resourceGroups/{target.rg}/providers/{target.namespace}"
+            base = f"{request.base_url}/subscriptions/{arm_path.sub}/resourceGroups/{arm_path.rg}/providers/{arm_path.namespace}"
             status_segment, result_segment = handler.group_operations
         else:
             location = record.body.get("location") or "global"
-            base = f"{request.base_url}/subscriptions/{target.sub}/providers/{target.namespace}/locations/{location}"
+            base = f"{request.base_url}/subscriptions/{arm_path.sub}/providers/{arm_path.namespace}/locations/{location}"
             status_segment, result_segment = "operations", "operationResults"
         headers = {"Azure-AsyncOperation": f"{base}/{status_segment}/{op.id}?api-version={version}"}
         if result:
@@ -138,11 +138,11 @@ class LongRunningOperations:
             record.body.setdefault("properties", {})["provisioningState"] = "Failed" if op.error else "Succeeded"
             self.store.update_body(record)
 
-    def poll(self, target: Target, request: ArmRequest) -> ArmResponse:
+    def poll(self, arm_path: ArmPath, request: ArmRequest) -> ArmResponse:
         """Answer a poll: a status document on status URLs, else 202 until done, then the result (or 204)."""
-        op = self.store.get_operation(target.op_id)
+        op = self.store.get_operation(arm_path.op_id)
         if op is None:
-            raise ArmError(404, "NotFound", f"Operation '{target.op_id}' was not found.")
+            raise ArmError(404, "NotFound", f"Operation '{arm_path.op_id}' was not found.")
         if op.status == "InProgress":
             op.polls_left -= 1
             self.store.save_operation(op)

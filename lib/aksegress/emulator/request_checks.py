@@ -13,7 +13,7 @@ import re
 from datetime import date, timedelta
 
 from aksegress.emulator.errors import ArmError
-from aksegress.emulator.ids import Target
+from aksegress.emulator.ids import ArmPath
 from aksegress.naming import AZURE_PUBLIC_REGIONS, NAME_RULES, name_problems
 
 __all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "MAX_TAGS", "check_api_version", "check_media_type", "check_put_body",
@@ -75,7 +75,7 @@ def check_media_type(method: str, content_type: str | None, body: bytes) -> None
                        f"The content media type '{content_type or '<null>'}' is not supported. Only 'application/json' is supported.")
 
 
-def check_api_version(version: str, target: Target, location: str | None = None) -> None:
+def check_api_version(version: str, arm_path: ArmPath, location: str | None = None) -> None:
     """Refuse an api-version no ARM service has: malformed, before ARM existed, or dated more than a year ahead.
 
     Versions the pinned SDKs and `az` send are all dated and recent, so each passes; ARM-level routes answer
@@ -90,10 +90,10 @@ def check_api_version(version: str, target: Target, location: str | None = None)
     if stamp is not None and _FIRST_API_VERSION <= stamp <= newest:
         return
     supported = f"dated YYYY-MM-DD (optionally -preview) from {_FIRST_API_VERSION} to {newest}"
-    if target.namespace and target.kind in ("resource", "collection"):
+    if arm_path.namespace and arm_path.kind in ("resource", "collection"):
         raise ArmError(400, "NoRegisteredProviderFound",
                        f"No registered resource provider found for location '{location or 'global'}' and API version "
-                       f"'{version}' for type '{'/'.join(target.types)}'. The supported api-versions are {supported}.")
+                       f"'{version}' for type '{'/'.join(arm_path.types)}'. The supported api-versions are {supported}.")
     raise ArmError(400, "InvalidApiVersionParameter",
                    f"The api-version '{version}' is invalid. The supported versions are {supported}.")
 
@@ -111,16 +111,16 @@ def check_tags(tags) -> None:
                        f"The tag names '{','.join(reserved)}' have reserved characters '<,>,%,&,\\,?,/' or control characters.")
 
 
-def check_put_body(target: Target, body: dict) -> None:
+def check_put_body(arm_path: ArmPath, body: dict) -> None:
     """Location, tags and the resource's own name in a PUT, for a resource group or a provider resource."""
     check_tags(body.get("tags"))
-    if target.kind == "resourceGroup":
-        _check_group_name(target.rg or "")
+    if arm_path.kind == "resourceGroup":
+        _check_group_name(arm_path.rg or "")
         _check_location(body.get("location"), None)
         return
-    full_type = target.full_type.lower()
-    _check_location(body.get("location"), "" if full_type.startswith(_GLOBAL_TYPES) else target.full_type)
-    name = target.names[-1] if target.names else ""
+    full_type = arm_path.full_type.lower()
+    _check_location(body.get("location"), "" if full_type.startswith(_GLOBAL_TYPES) else arm_path.full_type)
+    name = arm_path.names[-1] if arm_path.names else ""
     network = full_type.startswith("microsoft.network/") and not full_type.startswith(_GLOBAL_TYPES)
     if network and not _NETWORK_NAME.fullmatch(name):
         raise ArmError(400, "InvalidResourceName",

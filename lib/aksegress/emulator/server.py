@@ -29,7 +29,7 @@ from http import HTTPStatus
 from urllib.parse import parse_qsl
 
 from aksegress.emulator.chaos import KINDS, Chaos
-from aksegress.emulator.engine import Arm, ArmError, ArmRequest, ArmResponse, Target, parse_path
+from aksegress.emulator.engine import Arm, ArmError, ArmPath, ArmRequest, ArmResponse, parse_path
 from aksegress.emulator.identity import TokenService, cloud_metadata
 from aksegress.emulator.providers import resources
 from aksegress.emulator.request_checks import MAX_BODY_BYTES, check_api_version, check_media_type, check_put_body, check_tags, parse_json, too_large
@@ -63,16 +63,16 @@ class Counters:
             return dict(self._totals, by_type={t: dict(c) for t, c in self._by_type.items()})
 
 
-def _type_of(target: Target) -> str:
-    if target.kind in ("subscriptions", "subscription"):
+def _type_of(arm_path: ArmPath) -> str:
+    if arm_path.kind in ("subscriptions", "subscription"):
         return _SUBSCRIPTION_TYPE
-    if target.kind in ("resourceGroups", "resourceGroup"):
+    if arm_path.kind in ("resourceGroups", "resourceGroup"):
         return _GROUP_TYPE
-    if target.kind == "genericList":
+    if arm_path.kind == "genericList":
         return "Microsoft.Resources/resources"
-    if target.kind == "operation":
-        return f"{target.namespace}/operations"
-    return target.full_type
+    if arm_path.kind == "operation":
+        return f"{arm_path.namespace}/operations"
+    return arm_path.full_type
 
 
 class EmulatorApp:
@@ -127,16 +127,16 @@ class EmulatorApp:
         if "api-version" not in request.query:
             raise ArmError(400, "MissingApiVersionParameter",
                            "The api-version query parameter (?api-version=) is required for all requests.")
-        target = parse_path(request.path)
-        check_api_version(request.query["api-version"], target, value.get("location") if isinstance(value, dict) else None)
+        arm_path = parse_path(request.path)
+        check_api_version(request.query["api-version"], arm_path, value.get("location") if isinstance(value, dict) else None)
         if request.method == "PATCH" and isinstance(value, dict):
             check_tags(value.get("tags"))
-        kind = ("polls" if target.kind == "operation" else "reads" if request.method in ("GET", "HEAD")
+        kind = ("polls" if arm_path.kind == "operation" else "reads" if request.method in ("GET", "HEAD")
                 else "actions" if request.method == "POST" else "writes")
-        self.counters.record(kind, _type_of(target))
-        self._misbehave(request.method, _type_of(target), target.kind == "operation")
+        self.counters.record(kind, _type_of(arm_path))
+        self._misbehave(request.method, _type_of(arm_path), arm_path.kind == "operation")
         self.arm.settle()
-        return self._arm(target, request)
+        return self._arm(arm_path, request)
 
     def _misbehave(self, method: str, arm_type: str, is_poll: bool) -> None:
         """Deal a fault when chaos is on, and hold the request while a test asks for it."""
@@ -150,41 +150,41 @@ class EmulatorApp:
             raise ArmError(fault.status, fault.code, fault.message, headers=fault.headers)
         self.chaos.wait_if_held(method, arm_type)
 
-    def _arm(self, target: Target, request: ArmRequest) -> ArmResponse:
+    def _arm(self, arm_path: ArmPath, request: ArmRequest) -> ArmResponse:
         arm, method = self.arm, request.method
-        route = (target.kind, method)
+        route = (arm_path.kind, method)
         if route == ("subscriptions", "GET"):
             return resources.list_subscriptions(arm, request)
         if route == ("subscription", "GET"):
-            return resources.get_subscription(arm, target.sub)
+            return resources.get_subscription(arm, arm_path.sub)
         if route == ("resourceGroups", "GET"):
-            return resources.list_groups(arm, target.sub, request)
-        if target.kind == "resourceGroup" and method in ("GET", "HEAD"):
-            return resources.get_group(arm, target.sub, target.rg, request)
+            return resources.list_groups(arm, arm_path.sub, request)
+        if arm_path.kind == "resourceGroup" and method in ("GET", "HEAD"):
+            return resources.get_group(arm, arm_path.sub, arm_path.rg, request)
         if route == ("resourceGroup", "PUT"):
-            check_put_body(target, request.json())
-            return resources.put_group(arm, target.sub, target.rg, request)
+            check_put_body(arm_path, request.json())
+            return resources.put_group(arm, arm_path.sub, arm_path.rg, request)
         if route == ("resourceGroup", "PATCH"):
-            return resources.patch_group(arm, target.sub, target.rg, request)
+            return resources.patch_group(arm, arm_path.sub, arm_path.rg, request)
         if route == ("resourceGroup", "DELETE"):
-            return resources.delete_group(arm, target.sub, target.rg, request)
+            return resources.delete_group(arm, arm_path.sub, arm_path.rg, request)
         if route == ("genericList", "GET"):
-            return resources.generic_list(arm, target.sub, target.rg, request)
+            return resources.generic_list(arm, arm_path.sub, arm_path.rg, request)
         if route == ("operation", "GET"):
-            return arm.poll(target, request)
+            return arm.poll(arm_path, request)
         if route == ("collection", "GET"):
-            return arm.list_collection(target, request)
+            return arm.list_collection(arm_path, request)
         if route == ("collection", "POST"):
-            return arm.post_action(target, request)
-        if target.kind == "resource" and method in ("GET", "PUT", "PATCH", "DELETE"):
-            arm.check_scope(target)
-            handler = arm.type_handler(target, request)
+            return arm.post_action(arm_path, request)
+        if arm_path.kind == "resource" and method in ("GET", "PUT", "PATCH", "DELETE"):
+            arm.check_scope(arm_path)
+            handler = arm.type_handler(arm_path, request)
             if method == "PUT":
-                check_put_body(target, request.json())
+                check_put_body(arm_path, request.json())
             if method == "GET":
-                return _with_etag(arm.get_resource(target, request))
+                return _with_etag(arm.get_resource(arm_path, request))
             operation = {"PUT": arm.put_resource, "PATCH": arm.patch_resource, "DELETE": arm.delete_resource}[method]
-            return _with_etag(operation(target, request, handler))
+            return _with_etag(operation(arm_path, request, handler))
         raise ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method '{method}'.")
 
     def _operational(self, request: ArmRequest, rest: list[str], value) -> ArmResponse:

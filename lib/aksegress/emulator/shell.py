@@ -333,7 +333,7 @@ def _split_commands(line: str) -> list[tuple[str, str]]:
 
 
 def _words(text: str) -> list[str]:
-    """shlex words, with a redirection and its target kept together (`> /dev/null` -> `>/dev/null`)."""
+    """shlex words, with a redirection and its file kept together (`> /dev/null` -> `>/dev/null`)."""
     words: list[str] = []
     for word in shlex.split(text, comments=True):
         if words and words[-1] in (">", "1>", "2>", "&>"):

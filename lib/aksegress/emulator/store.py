@@ -39,10 +39,10 @@ CREATE TABLE IF NOT EXISTS operations (
     polls_left INTEGER NOT NULL, ready_at REAL NOT NULL, error TEXT, started REAL, ended REAL, output TEXT
 );
 CREATE TABLE IF NOT EXISTS refs (
-    source TEXT NOT NULL, source_id TEXT NOT NULL, target TEXT NOT NULL, backref TEXT NOT NULL,
-    PRIMARY KEY (source, target, backref)
+    source TEXT NOT NULL, source_id TEXT NOT NULL, referenced TEXT NOT NULL, backref TEXT NOT NULL,
+    PRIMARY KEY (source, referenced, backref)
 );
-CREATE INDEX IF NOT EXISTS refs_target ON refs(target);
+CREATE INDEX IF NOT EXISTS refs_referenced ON refs(referenced);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -180,19 +180,19 @@ class Store:
         prefix = resource_id.lower() + "/"
         return self._records("substr(key, 1, ?) = ?", (len(prefix), prefix))
 
-    # references: `source` uses `target`; the target shows it under properties[backref]
+    # references: `source` points at `referenced`, which shows it under properties[backref]
 
-    def set_references(self, source_id: str, targets: list[tuple[str, str]]) -> None:
-        """Replace what `source_id` references with (target id, back-reference property) pairs."""
+    def set_references(self, source_id: str, references: list[tuple[str, str]]) -> None:
+        """Replace what `source_id` references with (referenced id, back-reference property) pairs."""
         key = source_id.lower()
         with self.transaction():
             self._db.execute("DELETE FROM refs WHERE source = ?", (key,))
-            for target, backref in targets:
-                self._db.execute("INSERT OR IGNORE INTO refs VALUES (?, ?, ?, ?)", (key, source_id, target.lower(), backref))
+            for referenced, backref in references:
+                self._db.execute("INSERT OR IGNORE INTO refs VALUES (?, ?, ?, ?)", (key, source_id, referenced.lower(), backref))
 
-    def referrers(self, target_id: str, backref: str | None = None) -> list[tuple[str, str]]:
-        """(source id, back-reference property) pairs pointing at `target_id`, in insertion order."""
-        rows = self._query("SELECT source_id, backref FROM refs WHERE target = ? ORDER BY rowid", (target_id.lower(),))
+    def referrers(self, referenced_id: str, backref: str | None = None) -> list[tuple[str, str]]:
+        """(source id, back-reference property) pairs pointing at `referenced_id`, in insertion order."""
+        rows = self._query("SELECT source_id, backref FROM refs WHERE referenced = ? ORDER BY rowid", (referenced_id.lower(),))
         return [(s, b) for s, b in rows if backref is None or b == backref]
 
     # subscriptions

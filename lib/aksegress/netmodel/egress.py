@@ -9,7 +9,7 @@ import pandas as pd
 from aksegress.netmodel.addresses import Prefix, is_private
 from aksegress.netmodel.fixes import hub_firewall_for
 from aksegress.netmodel.fqdntags import required_private_cluster_rows
-from aksegress.netmodel.locate import Target, source_for_subnet
+from aksegress.netmodel.locate import Destination, source_for_subnet
 from aksegress.netmodel.routes import next_hop
 from aksegress.netmodel.snapshot import Cluster, RouteTable, Snapshot, Subnet
 from aksegress.netmodel.trace import trace
@@ -125,7 +125,7 @@ def egress_readiness(snap: Snapshot, subject: Cluster | Subnet | str, include_co
         source = source_for_subnet(snap, subnet)
         for row in required_private_cluster_rows(include_conditional):
             for probe in _probes(row, region):
-                result = trace(snap, source, Target(probe, fqdn=probe.lower()), row["port"], "UDP" if row["protocol"] == "UDP" else "TCP")
+                result = trace(snap, source, Destination(probe, fqdn=probe.lower()), row["port"], "UDP" if row["protocol"] == "UDP" else "TCP")
                 via_fw = result.via_firewall
                 status = (BYPASS if not via_fw else PASS) if result.disposition == DELIVERED else FAIL
                 required = row["private"] == "yes"

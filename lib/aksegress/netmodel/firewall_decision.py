@@ -58,8 +58,8 @@ class FirewallDecision:
 
     def explain(self) -> str:
         f = self.flow
-        target = f"{f.destination_ip}:{f.port}" + (f" ({f.fqdn})" if f.fqdn else "")
-        head = f"Firewall {self.firewall}: {f.protocol} {f.source_ip} -> {target}: {self.action}."
+        destination = f"{f.destination_ip}:{f.port}" + (f" ({f.fqdn})" if f.fqdn else "")
+        head = f"Firewall {self.firewall}: {f.protocol} {f.source_ip} -> {destination}: {self.action}."
         if self.phase == "Default":
             body = " No rule matched, so the default action (deny) applies."
         else:

@@ -15,7 +15,7 @@ def aks_egress_table() -> dict:
 
 
 def expand_fqdn_tag(tag: str) -> tuple[str, ...] | None:
-    """Target FQDNs (wildcards kept) an FQDN tag stands for; None for a tag we have no list for."""
+    """Destination FQDNs (wildcards kept) an FQDN tag stands for; None for a tag we have no list for."""
     for name, fqdns in aks_egress_table()["fqdn_tags"].items():
         if name.lower() == tag.lower():
             return tuple(f.lower() for f in fqdns)

@@ -27,9 +27,9 @@ def cell_fix(cell: Cell) -> str | None:
     if not result.delivered:
         return result.fix.sentence() if result.fix else None
     if result.rule:
-        return f"remove or narrow firewall rule {result.rule}, which lets {cell.source.label} reach {cell.target.label} against the params' intent"
+        return f"remove or narrow firewall rule {result.rule}, which lets {cell.source.label} reach {cell.destination.label} against the params' intent"
     if not result.via_firewall:
-        return (f"route {cell.source.label}'s traffic to {result.destination_ip or cell.target.label} through the firewall "
+        return (f"route {cell.source.label}'s traffic to {result.destination_ip or cell.destination.label} through the firewall "
                 "(a route table with 0.0.0.0/0 -> VirtualAppliance) so its policy decides it")
     return f"deny {cell.source.ip} -> {result.destination_ip} in the firewall policy"
 
@@ -101,8 +101,8 @@ def subnet_egress(snap: Snapshot) -> list[SubnetEgress]:
 
 def _cell_findings(cells: list[Cell]) -> list[Finding]:
     """Asymmetric return paths seen by the matrix: an error where the flow is intended, else a warning."""
-    return [Finding("asymmetric-return", "Error" if c.intended else "Warning", c.target.resource_id or c.target.label,
-                    f"{c.source.label} -> {c.target.label}: {c.result.reason}", fix=cell_fix(c) or "")
+    return [Finding("asymmetric-return", "Error" if c.intended else "Warning", c.destination.resource_id or c.destination.label,
+                    f"{c.source.label} -> {c.destination.label}: {c.result.reason}", fix=cell_fix(c) or "")
             for c in cells if c.result.disposition == ASYMMETRIC_RETURN]
 
 

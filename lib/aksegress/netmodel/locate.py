@@ -1,4 +1,4 @@
-"""Turn the user's words for a source or target (VM, subnet, VNet, cluster, IP, FQDN) into addresses."""
+"""Turn the user's words for a source or destination (VM, subnet, VNet, cluster, IP, FQDN) into addresses."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class Source:
 
 
 @dataclass
-class Target:
+class Destination:
     label: str
     fqdn: str = ""
     ip: str = ""
@@ -69,26 +69,26 @@ def locate_source(snap: Snapshot, ref: str) -> Source:
     return source_for_subnet(snap, (with_vm or subnets)[0])
 
 
-def locate_target(snap: Snapshot, ref: str) -> Target:
+def locate_destination(snap: Snapshot, ref: str) -> Destination:
     """`cluster:NAME` (its API server), a VM name, an IPv4 address or an FQDN."""
     text = ref.strip()
     if text.lower().startswith("cluster:"):
-        return target_for_cluster(find_cluster(snap, text.split(":", 1)[1]))
+        return destination_for_cluster(find_cluster(snap, text.split(":", 1)[1]))
     if is_ip(text):
-        return Target(text, ip=text)
+        return Destination(text, ip=text)
     try:
         vm = snap.find_vm(text)
         ip, _ = snap.vm_primary_ip(vm)
-        return Target(vm.name, ip=ip, resource_id=vm.id)
+        return Destination(vm.name, ip=ip, resource_id=vm.id)
     except AksegressError:
         pass
     try:
-        return target_for_cluster(snap.find_cluster(text))
+        return destination_for_cluster(snap.find_cluster(text))
     except AksegressError:
         pass
     if "." in text:
-        return Target(text, fqdn=text.lower())
-    raise AksegressError(f"target {ref!r} is not a cluster, VM, IP or FQDN",
+        return Destination(text, fqdn=text.lower())
+    raise AksegressError(f"destination {ref!r} is not a cluster, VM, IP or FQDN",
                          hint=f"use cluster:NAME ({_listing(snap.clusters.values())}), a VM ({_listing(snap.vms.values())}), an IP or an FQDN")
 
 
@@ -121,9 +121,9 @@ def find_cluster(snap: Snapshot, ref: str) -> Cluster:
                              hint=f"use one of: {_listing(snap.clusters.values())}") from None
 
 
-def target_for_cluster(cluster: Cluster) -> Target:
+def destination_for_cluster(cluster: Cluster) -> Destination:
     fqdn = cluster.private_fqdn if cluster.private else cluster.fqdn
     if not fqdn:
         raise AksegressError(f"cluster {cluster.name} has no {'private ' if cluster.private else ''}FQDN in the snapshot",
                              hint="include the managedClusters resource as ARM returns it (with privateFQDN)")
-    return Target(f"cluster:{cluster.name}", fqdn=fqdn, cluster=cluster, resource_id=cluster.id)
+    return Destination(f"cluster:{cluster.name}", fqdn=fqdn, cluster=cluster, resource_id=cluster.id)

@@ -1,6 +1,6 @@
-"""Reachability matrix: one trace per (source, target) cell, joined with an intent given as plain data.
+"""Reachability matrix: one trace per (source, destination) cell, joined with an intent given as plain data.
 
-Intent is a collection of (source VNet id, target resource id) pairs that should be delivered; every other cell
+Intent is a collection of (source VNet id, destination resource id) pairs that should be delivered; every other cell
 is meant to be denied. ``None`` means intent is unknown, and cells then carry ``intended=None``.
 """
 
@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from aksegress.netmodel.arm_resources import norm_id
-from aksegress.netmodel.locate import Source, Target, locate_source, locate_target, source_for_vm, target_for_cluster
+from aksegress.netmodel.locate import Destination, Source, destination_for_cluster, locate_destination, locate_source, source_for_vm
 from aksegress.netmodel.snapshot import Snapshot
 from aksegress.netmodel.trace import trace
 from aksegress.netmodel.verdicts import TraceResult
 
-COLUMNS = ["source", "source_ip", "target", "destination_ip", "protocol", "port", "disposition", "delivered", "intended",
+COLUMNS = ["source", "source_ip", "destination", "destination_ip", "protocol", "port", "disposition", "delivered", "intended",
            "via_firewall", "rule", "reason", "fix"]
 
 Intent = Collection[tuple[str, str]]
@@ -28,13 +28,13 @@ class Cell:
     """One traced flow of the matrix and whether it is meant to be delivered (None: intent unknown)."""
 
     source: Source
-    target: Target
+    destination: Destination
     result: TraceResult
     intended: bool | None
 
     def row(self) -> dict:
         r = self.result
-        return {"source": self.source.label, "source_ip": self.source.ip, "target": self.target.label, "destination_ip": r.destination_ip,
+        return {"source": self.source.label, "source_ip": self.source.ip, "destination": self.destination.label, "destination_ip": r.destination_ip,
                 "protocol": r.protocol, "port": r.port, "disposition": r.disposition, "delivered": r.delivered, "intended": self.intended,
                 "via_firewall": r.via_firewall, "rule": r.rule, "reason": r.reason, "fix": r.fix.sentence() if r.fix else None}
 
@@ -50,42 +50,43 @@ def vnet_source(snap: Snapshot, ref: str) -> Source:
     return replace(locate_source(snap, vnet.id), label=vnet.name)
 
 
-def default_targets(snap: Snapshot, include_vms: bool = False) -> list[Target]:
+def default_destinations(snap: Snapshot, include_vms: bool = False) -> list[Destination]:
     """Every cluster API server with a name to resolve (and, when asked, every VM)."""
-    targets = [target_for_cluster(c) for c in snap.clusters.values() if (c.private_fqdn if c.private else c.fqdn)]
+    destinations = [destination_for_cluster(c) for c in snap.clusters.values() if (c.private_fqdn if c.private else c.fqdn)]
     if include_vms:
         for vm in snap.vms.values():
             src = source_for_vm(snap, vm)
-            targets.append(Target(vm.name, ip=src.ip, resource_id=vm.id))
-    return targets
+            destinations.append(Destination(vm.name, ip=src.ip, resource_id=vm.id))
+    return destinations
 
 
 def _normalised(intent: Intent | None) -> set[tuple[str, str]] | None:
     return None if intent is None else {(norm_id(s), norm_id(t)) for s, t in intent}
 
 
-def _intended(wanted: set[tuple[str, str]] | None, source: Source, target: Target) -> bool | None:
+def _intended(wanted: set[tuple[str, str]] | None, source: Source, destination: Destination) -> bool | None:
     if wanted is None:
         return None
-    return (norm_id(source.subnet.vnet_id), norm_id(target.resource_id)) in wanted
+    return (norm_id(source.subnet.vnet_id), norm_id(destination.resource_id)) in wanted
 
 
-def trace_cell(snap: Snapshot, source: Source | str, target: Target | str, port: int = 443, protocol: str = "TCP",
+def trace_cell(snap: Snapshot, source: Source | str, destination: Destination | str, port: int = 443, protocol: str = "TCP",
                intent: Intent | None = None) -> Cell:
     """One flow traced and joined with ``intent``."""
     src = source if isinstance(source, Source) else locate_source(snap, source)
-    tgt = target if isinstance(target, Target) else locate_target(snap, target)
-    return Cell(src, tgt, trace(snap, src, tgt, port, protocol), _intended(_normalised(intent), src, tgt))
+    dst = destination if isinstance(destination, Destination) else locate_destination(snap, destination)
+    return Cell(src, dst, trace(snap, src, dst, port, protocol), _intended(_normalised(intent), src, dst))
 
 
-def matrix_cells(snap: Snapshot, sources: list[Source | str] | None = None, targets: list[Target | str] | None = None,
+def matrix_cells(snap: Snapshot, sources: list[Source | str] | None = None, destinations: list[Destination | str] | None = None,
                  port: int = 443, protocol: str = "TCP", intent: Intent | None = None) -> list[Cell]:
-    """Every source (default: all VMs) against every target (default: every cluster API server), traced once each."""
+    """Every source (default: all VMs) against every destination (default: every cluster API server), traced once each."""
     srcs = [s if isinstance(s, Source) else locate_source(snap, s) for s in (sources if sources is not None else default_sources(snap))]
-    tgts = [t if isinstance(t, Target) else locate_target(snap, t) for t in (targets if targets is not None else default_targets(snap))]
+    chosen = destinations if destinations is not None else default_destinations(snap)
+    dsts = [t if isinstance(t, Destination) else locate_destination(snap, t) for t in chosen]
     wanted = _normalised(intent)
-    return [Cell(src, tgt, trace(snap, src, tgt, port, protocol), _intended(wanted, src, tgt))
-            for src in srcs for tgt in tgts if not (tgt.ip and tgt.ip == src.ip)]
+    return [Cell(src, dst, trace(snap, src, dst, port, protocol), _intended(wanted, src, dst))
+            for src in srcs for dst in dsts if not (dst.ip and dst.ip == src.ip)]
 
 
 def cells_frame(cells: list[Cell]) -> pd.DataFrame:
@@ -93,7 +94,7 @@ def cells_frame(cells: list[Cell]) -> pd.DataFrame:
     return pd.DataFrame([c.row() for c in cells], columns=COLUMNS, dtype=object)
 
 
-def reachability_matrix(snap: Snapshot, sources: list[Source | str] | None = None, targets: list[Target | str] | None = None,
+def reachability_matrix(snap: Snapshot, sources: list[Source | str] | None = None, destinations: list[Destination | str] | None = None,
                         port: int = 443, protocol: str = "TCP", intent: Intent | None = None) -> pd.DataFrame:
     """The matrix as a long DataFrame, one row per cell (see ``COLUMNS``)."""
-    return cells_frame(matrix_cells(snap, sources, targets, port, protocol, intent))
+    return cells_frame(matrix_cells(snap, sources, destinations, port, protocol, intent))

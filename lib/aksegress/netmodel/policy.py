@@ -84,7 +84,7 @@ class CompiledPolicy:
         return found
 
     def application_candidates(self, fqdn: str) -> list[CompiledRule]:
-        """Application rules whose target FQDNs cover fqdn, in evaluation order (cached per name)."""
+        """Application rules whose destination FQDNs cover fqdn, in evaluation order (cached per name)."""
         found = self.candidate_cache.get(fqdn)
         if found is None:
             found = self.candidate_cache[fqdn] = self._application_candidates(fqdn)

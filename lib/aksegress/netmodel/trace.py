@@ -7,7 +7,7 @@ from aksegress.netmodel import fixes
 from aksegress.netmodel.addresses import ip_to_int, is_private
 from aksegress.netmodel.dns import resolve, resolve_from_firewall
 from aksegress.netmodel.firewall_decision import Flow, decide
-from aksegress.netmodel.locate import Source, Target, locate_source, locate_target
+from aksegress.netmodel.locate import Destination, Source, locate_destination, locate_source
 from aksegress.netmodel.nsg import evaluate_nsg
 from aksegress.netmodel.routes import NextHop, next_hop, peering_connected
 from aksegress.netmodel.snapshot import Firewall, Snapshot, Subnet
@@ -34,11 +34,11 @@ _PEERED = ("VNetPeering", "VNetGlobalPeering")
 _DIRECT = ("VnetLocal", "VNetPeering", "VNetGlobalPeering", "InterfaceEndpoint")
 
 
-def trace(snap: Snapshot, source: Source | str, target: Target | str, port: int = 443, protocol: str = "TCP") -> TraceResult:
+def trace(snap: Snapshot, source: Source | str, destination: Destination | str, port: int = 443, protocol: str = "TCP") -> TraceResult:
     """Follow one flow from a VM, subnet or VNet to a cluster API server, VM, IP or FQDN, as Azure would."""
     src = source if isinstance(source, Source) else locate_source(snap, source)
-    tgt = target if isinstance(target, Target) else locate_target(snap, target)
-    return _Walk(snap, src, tgt, protocol.upper(), int(port)).run()
+    dst = destination if isinstance(destination, Destination) else locate_destination(snap, destination)
+    return _Walk(snap, src, dst, protocol.upper(), int(port)).run()
 
 
 class _Failed(Exception):
@@ -46,9 +46,9 @@ class _Failed(Exception):
 
 
 class _Walk:
-    def __init__(self, snap: Snapshot, src: Source, tgt: Target, protocol: str, port: int):
-        self.snap, self.src, self.tgt = snap, src, tgt
-        self.result = TraceResult(src.label, tgt.label, protocol, port, "", "", source_ip=src.ip, fqdn=tgt.fqdn)
+    def __init__(self, snap: Snapshot, src: Source, dst: Destination, protocol: str, port: int):
+        self.snap, self.src, self.dst = snap, src, dst
+        self.result = TraceResult(src.label, dst.label, protocol, port, "", "", source_ip=src.ip, fqdn=dst.fqdn)
         self.hops = self.result.hops
         self.firewall: Firewall | None = None
         self.snat_source = src.ip
@@ -75,17 +75,17 @@ class _Walk:
     def _walk(self) -> None:
         snap, src, r = self.snap, self.src, self.result
         self.hops.append(Hop("Source", src.ip, src.resource_id or src.subnet.id))
-        dst_ip = self.tgt.ip
-        if self.tgt.fqdn:
-            res = resolve(snap, self.tgt.fqdn, vnet=snap.vnets[src.subnet.vnet_id], nic=src.nic)
+        dst_ip = self.dst.ip
+        if self.dst.fqdn:
+            res = resolve(snap, self.dst.fqdn, vnet=snap.vnets[src.subnet.vnet_id], nic=src.nic)
             r.dns = res
             if not res.ok:
-                fix = Fix(res.zone_id or self.tgt.fqdn, "virtualNetworkLinks" if "link zone" in res.fix else "", res.fix) if res.fix else None
-                self.fail(res.failure, f"{self.tgt.fqdn} does not resolve from {src.label}: {'; '.join(res.chain)}.", fix,
+                fix = Fix(res.zone_id or self.dst.fqdn, "virtualNetworkLinks" if "link zone" in res.fix else "", res.fix) if res.fix else None
+                self.fail(res.failure, f"{self.dst.fqdn} does not resolve from {src.label}: {'; '.join(res.chain)}.", fix,
                           "DnsResolution", res.confidence, "Local", {"server chain": " | ".join(res.chain)})
             dst_ip = res.addresses[0]
             if res.synthetic:
-                r.warnings.append(f"{self.tgt.fqdn} resolved publicly; {dst_ip} is a synthetic stand-in for its real address.")
+                r.warnings.append(f"{self.dst.fqdn} resolved publicly; {dst_ip} is a synthetic stand-in for its real address.")
             r.confidence = weakest(r.confidence, res.confidence)
         r.destination_ip = dst_ip
         hop = next_hop(snap, src.subnet, dst_ip)
@@ -147,7 +147,7 @@ class _Walk:
     def _through_firewall(self, fw: Firewall, dst_ip: str) -> None:
         snap, src, r = self.snap, self.src, self.result
         self.firewall = fw
-        flow = Flow(src.ip, dst_ip, r.protocol, r.port, self.tgt.fqdn)
+        flow = Flow(src.ip, dst_ip, r.protocol, r.port, self.dst.fqdn)
         decision = self.decision = decide(snap, fw, flow)
         r.firewall = decision
         self.hops[-1].matched = decision.explain()
@@ -155,18 +155,18 @@ class _Walk:
         endpoint = snap.endpoints.get(dst_ip)
         if not decision.allowed:
             zone_fix = None
-            if self.tgt.fqdn:
-                fw_res = resolve_from_firewall(snap, fw, self.tgt.fqdn)
+            if self.dst.fqdn:
+                fw_res = resolve_from_firewall(snap, fw, self.dst.fqdn)
                 zone_fix = Fix(fw_res.zone_id, "virtualNetworkLinks", fw_res.fix) if fw_res.failure and fw_res.fix else None
             prefix = str(src.subnet.prefixes[0]) if src.subnet.prefixes else src.ip
             self.fail(DENIED_BY_FIREWALL, decision.explain(),
-                      fixes.firewall_allow(snap, fw, prefix, dst_ip, r.protocol, r.port, self.tgt.fqdn, endpoint is not None, zone_fix),
+                      fixes.firewall_allow(snap, fw, prefix, dst_ip, r.protocol, r.port, self.dst.fqdn, endpoint is not None, zone_fix),
                       "Firewall", context={"phase": decision.phase, "rule": decision.rule or "default deny"})
         onward = dst_ip
         if decision.phase == "Application":
             if not decision.upstream_ip:
-                fw_res = resolve_from_firewall(snap, fw, self.tgt.fqdn)
-                self.fail(fw_res.failure or "DNS_NXDOMAIN", f"the application rule matched, but the firewall cannot resolve {self.tgt.fqdn}: "
+                fw_res = resolve_from_firewall(snap, fw, self.dst.fqdn)
+                self.fail(fw_res.failure or "DNS_NXDOMAIN", f"the application rule matched, but the firewall cannot resolve {self.dst.fqdn}: "
                           f"{'; '.join(fw_res.chain)}.", Fix(fw_res.zone_id, "virtualNetworkLinks", fw_res.fix) if fw_res.fix else None,
                           "DnsResolution", weakest(fw_res.confidence, "C"))
             onward = decision.upstream_ip
@@ -236,7 +236,7 @@ class _Walk:
                           f"the firewall allowed the flow with network rule {rule} without SNAT ({dst_ip} is inside the SNAT private "
                           f"ranges). The private endpoint's reply to {reply_to} ignores UDRs and follows {text}, so it never returns "
                           "through the firewall: SNAT is required for private endpoints.",
-                          fixes.snat_or_app_rule(snap, via, self.tgt.fqdn, rule), "ReturnPath", "?", "Inbound",
+                          fixes.snat_or_app_rule(snap, via, self.dst.fqdn, rule), "ReturnPath", "?", "Inbound",
                           {"return route": text})
             src_prefix = str(self.src.subnet.prefixes[0])
             self.fail(ASYMMETRIC_RETURN, f"the reply from {where} to {reply_to} follows {text} instead of returning through "

@@ -79,7 +79,7 @@ class TraceResult:
     """The verdict for one flow: disposition, the path, the rules that matched, and the fix."""
 
     source: str
-    target: str
+    destination: str
     protocol: str
     port: int
     disposition: str
@@ -103,7 +103,7 @@ class TraceResult:
         return CONFIDENCE_TEXT.get(self.confidence, "")
 
     def explain(self) -> str:
-        parts = [f"{self.source} -> {self.target} {self.protocol}/{self.port}: {self.disposition}. {self.reason}"]
+        parts = [f"{self.source} -> {self.destination} {self.protocol}/{self.port}: {self.disposition}. {self.reason}"]
         if self.fix:
             parts.append(f"Fix: {self.fix.sentence()}")
         if self.confidence_note:

@@ -107,8 +107,8 @@ def _access_problems(declared: dict[str, set[str]], spokes: dict[str, Spoke], ac
         if rule.from_ == rule.cluster:
             problems.append((f"{path}.from", f"from and cluster both name {rule.cluster!r}; access is between two "
                              "different spokes (inside its own VNet a cluster needs no firewall rule)"))
-        target, source = spokes.get(rule.cluster), spokes.get(rule.from_)
-        if target is not None and target.cluster is None and "cluster" not in declared[rule.cluster]:
+        cluster_spoke, source = spokes.get(rule.cluster), spokes.get(rule.from_)
+        if cluster_spoke is not None and cluster_spoke.cluster is None and "cluster" not in declared[rule.cluster]:
             with_cluster = ", ".join(k for k, s in spokes.items() if s.cluster) or "none"
             problems.append((f"{path}.cluster", f"spoke {rule.cluster!r} has no cluster; spokes with one: {with_cluster}"))
         if source is not None and source.test_vm is None and "test_vm" not in declared[rule.from_]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from aksegress.checks import Verdict
-from aksegress.desired.cross_vnet_access import cross_vnet_access, link_targets, zone_link_id
+from aksegress.desired.cross_vnet_access import cross_vnet_access, zone_link_id, zone_link_vnets
 from aksegress.intent import as_intended, reachability
 from aksegress.netmodel.render import HOP_COLUMNS, hop_rows
 from aksegress.rule_table import rules_table
@@ -19,7 +19,7 @@ def links_table(step) -> pd.DataFrame:
     rows = []
     for rule in step.params.access:
         zone = step.runbook.facts.cluster(rule.cluster).zone_id
-        for owner, site in link_targets(step.params, rule.from_):
+        for owner, site in zone_link_vnets(step.params, rule.from_):
             link = zone_link_id(zone, step.params, owner)
             props = (observed.get(link.lower()) or {}).get("properties") or {}
             rows.append({"access": f"{rule.from_} -> {rule.cluster}", "zone": zone.rsplit("/", 1)[1], "linked VNet": site.vnet.name,

@@ -47,7 +47,7 @@ def run_summary(step) -> pd.DataFrame:
 
 def checks(step) -> list[Verdict]:
     reach = reachability_of(step.params, step.snapshot())
-    out = [Verdict(f"{cell.source.label} -> {cell.target.label} TCP/443 {'delivered' if cell.intended else 'denied'}, as intended",
+    out = [Verdict(f"{cell.source.label} -> {cell.destination.label} TCP/443 {'delivered' if cell.intended else 'denied'}, as intended",
                    as_intended(cell.result.delivered, cell.intended), f"{cell.result.disposition}: {cell.result.reason}")
            for cell in reach.cells.values()]
     out += [Verdict(f"{missing.split(':', 1)[0]} is in the observed state", False, missing) for missing in reach.skipped]

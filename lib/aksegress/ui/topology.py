@@ -34,7 +34,7 @@ class AccessPath:
     """One traced flow drawn on the picture: where from, where to, what the model decided, and whether it is intended."""
 
     source: str
-    target: str
+    destination: str
     result: TraceResult
     intended: bool | None = None
 
@@ -99,37 +99,37 @@ def hub_of(snap: Snapshot):
 
 
 def access_pairs(params, snap: Snapshot) -> list[tuple[str, str]]:
-    """The (source, target) labels of the params' access entries: each entry's test VM (or its VNet until the VM
+    """The (source, destination) labels of the params' access entries: each entry's test VM (or its VNet until the VM
     exists) to the private API server of the cluster it names; by id where another resource has the same name."""
     def shared(table: dict, name: str) -> bool:
         return sum(1 for item in table.values() if item.name.lower() == name.lower()) > 1
 
     pairs = []
     for cell in reachability(params, snap).granted():
-        source, target, cluster = cell.source.label, cell.target.label, cell.target.cluster
+        source, destination, cluster = cell.source.label, cell.destination.label, cell.destination.cluster
         if cell.source.resource_id in snap.vms and shared(snap.vms, source):
             source = cell.source.resource_id
         if cluster is not None and shared(snap.clusters, cluster.name):
-            target = f"cluster:{cluster.id}"
-        pairs.append((source, target))
+            destination = f"cluster:{cluster.id}"
+        pairs.append((source, destination))
     return pairs
 
 
 def trace_paths(snap: Snapshot, pairs: list[tuple[str, str]], port: int = 443, intent=None) -> tuple[list[AccessPath], list[str]]:
-    """Trace each (source, target) pair, joined with ``intent`` (see ``netmodel.matrix``); pairs naming something the
+    """Trace each (source, destination) pair, joined with ``intent`` (see ``netmodel.matrix``); pairs naming something the
     snapshot lacks are returned as skipped."""
     paths, skipped = [], []
-    for source, target in pairs:
+    for source, destination in pairs:
         try:
-            paths.append(_path_of(trace_cell(snap, source, target, port, intent=intent)))
+            paths.append(_path_of(trace_cell(snap, source, destination, port, intent=intent)))
         except AksegressError as error:
-            skipped.append(f"{source} -> {target}: {error.message}")
+            skipped.append(f"{source} -> {destination}: {error.message}")
     return paths, skipped
 
 
 def draw_topology(snap: Snapshot, pairs: list[tuple[str, str]] | None = None, *, port: int = 443, intent=None,
                   title: str = "") -> Topology:
-    """Draw ``snap``; ``pairs`` are (source, target) flows to trace and colour against ``intent``."""
+    """Draw ``snap``; ``pairs`` are (source, destination) flows to trace and colour against ``intent``."""
     paths, skipped = trace_paths(snap, pairs or [], port, intent)
     return _drawn(snap, paths, skipped, title)
 
@@ -147,7 +147,7 @@ def draw_cell(snap: Snapshot, cell: Cell, *, title: str = "") -> Topology:
 
 
 def _path_of(cell: Cell) -> AccessPath:
-    return AccessPath(cell.source.label, cell.target.label, cell.result, cell.intended)
+    return AccessPath(cell.source.label, cell.destination.label, cell.result, cell.intended)
 
 
 def _drawn(snap: Snapshot, paths: list[AccessPath], skipped: list[str], title: str) -> Topology:
@@ -291,26 +291,26 @@ class _Picture:
     def _path(self, path: AccessPath, index: int) -> None:
         result = path.result
         fix = f" · fix: {path.fix.change}" if path.fix else ""
-        label = draw.Text(_shorten(f"{path.source} → {path.target} TCP/{result.port}: {result.disposition} · {path.label}{fix}", 118), 12,
+        label = draw.Text(_shorten(f"{path.source} → {path.destination} TCP/{result.port}: {result.disposition} · {path.label}{fix}", 118), 12,
                           260, HEIGHT - 110 + LABEL_STEP * index, fill=path.colour, font_weight="bold", data_kind="access-path-label",
-                          data_source=path.source, data_target=path.target, data_verdict=path.verdict,
+                          data_source=path.source, data_destination=path.destination, data_verdict=path.verdict,
                           data_disposition=result.disposition, data_intended=_intended_text(path.intended), data_label=path.label)
         label.append_title(result.explain())
         self.canvas.append(label)
         start = self._centre_of_endpoint(result.hops[0].resource_id if result.hops else "", path.source)
-        end = self._centre_of_target(path.target) if result.delivered else self._reached(result)
+        end = self._centre_of_destination(path.destination) if result.delivered else self._reached(result)
         if start is None or path.colour == NEUTRAL_COLOUR or (result.delivered and (end is None or end == start)):
             return
-        reached = "target" if result.delivered else "hub" if end == HUB_CENTRE else "source" if end in (None, start) else "spoke"
+        reached = "destination" if result.delivered else "hub" if end == HUB_CENTRE else "source" if end in (None, start) else "spoke"
         sx, sy = start[0] + 8 * index, start[1] + 12
         shape = draw.Path(stroke=path.colour, stroke_width=3, fill="none", stroke_dasharray="" if result.delivered else "8,5",
-                          data_kind="access-path", data_source=path.source, data_target=path.target,
+                          data_kind="access-path", data_source=path.source, data_destination=path.destination,
                           data_verdict=path.verdict, data_disposition=result.disposition, data_intended=_intended_text(path.intended),
                           data_label=path.label, data_reached=reached)
         shape.M(sx, sy)
         if reached == "source":
             shape.L(sx + 34, sy - 26)
-        elif reached == "target" and self.hub is not None:
+        elif reached == "destination" and self.hub is not None:
             shape.Q(HUB_CENTRE[0], HUB_CENTRE[1] + 20 * index, end[0] + 8 * index, end[1] + 12)
         else:
             shape.L(end[0] + 8 * index, end[1] + 12)
@@ -319,7 +319,7 @@ class _Picture:
         if not result.delivered:
             tip = (sx + 34, sy - 26) if reached == "source" else (end[0] + 8 * index, end[1] + 12)
             self.canvas.append(draw.Text("✕", 18, tip[0], tip[1] + 6, fill=path.colour, text_anchor="middle", font_weight="bold",
-                                         data_kind="access-path-stop", data_source=path.source, data_target=path.target))
+                                         data_kind="access-path-stop", data_source=path.source, data_destination=path.destination))
 
     def _reached(self, result: TraceResult):
         """The centre of the VNet where a denied flow stopped: its last hop's VNet, the hub for the firewall."""
@@ -335,7 +335,7 @@ class _Picture:
         vnet_id = self._vnet_of_resource(resource_id) or self._vnet_named(ref)
         return self.centres.get(vnet_id) if vnet_id else None
 
-    def _centre_of_target(self, ref: str):
+    def _centre_of_destination(self, ref: str):
         text = ref.split(":", 1)[1] if ref.lower().startswith("cluster:") else ref
         for cluster in self.snap.clusters.values():
             if cluster.name.lower() == text.lower():

@@ -222,7 +222,7 @@ class PlanReview:
 
     def _reason(self, decision: str) -> str:
         if decision == "none":
-            return "plan-only run: nothing applied" if self.plan_only else "nothing to apply: the target already matches"
+            return "plan-only run: nothing applied" if self.plan_only else "nothing to apply: the estate already matches the params"
         if decision == "apply":
             return f"applied the plan ({len(self.result.applied)} change(s))" if self.interactive else "applied the plan (parameter auto_apply=True)"
         return "skipped the plan" if self.interactive else "skipped the plan (parameter auto_apply=False)"
@@ -260,27 +260,27 @@ class PlanReview:
 
 
 class ConnectivityCheck:
-    """Pick a source and a target and see the model's trace over the observed state, labelled against ``intent``
-    ((source VNet id, target id) pairs the params intend; None: intent unknown)."""
+    """Pick a source and a destination and see the model's trace over the observed state, labelled against ``intent``
+    ((source VNet id, destination id) pairs the params intend; None: intent unknown)."""
 
-    def __init__(self, snapshot: Snapshot, source: str, target: str, *, port: int = 443, interactive: bool,
+    def __init__(self, snapshot: Snapshot, source: str, destination: str, *, port: int = 443, interactive: bool,
                  step_key: str | None = None, intent=None):
         import ipywidgets as widgets
 
         self.snapshot, self.port, self.interactive, self.step_key, self.intent = snapshot, port, interactive, step_key, intent
         sources = sorted(vm.name for vm in snapshot.vms.values()) + sorted(v.name for v in snapshot.vnets.values())
-        targets = sorted(f"cluster:{c.name}" for c in snapshot.clusters.values()) + sorted(vm.name for vm in snapshot.vms.values())
+        destinations = sorted(f"cluster:{c.name}" for c in snapshot.clusters.values()) + sorted(vm.name for vm in snapshot.vms.values())
         self.source = widgets.Dropdown(options=_with(sources, source), value=source, description="source")
-        self.target = widgets.Dropdown(options=_with(targets, target), value=target, description="target")
+        self.destination = widgets.Dropdown(options=_with(destinations, destination), value=destination, description="destination")
         self.button = widgets.Button(description="Trace", icon="route", button_style="primary")
         self.output = widgets.Output()
         self.button.on_click(lambda _: self.run())
         self.cell = None
         self.choice = None
-        if not interactive and source and target:
-            self.cell = trace_cell(snapshot, source, target, port, intent=intent)
-            self.choice = choice("connectivity", f"{source} -> {target}",
-                                 f"traced {source} -> {target} TCP/{port} (parameters check_source, check_target)", step=step_key)
+        if not interactive and source and destination:
+            self.cell = trace_cell(snapshot, source, destination, port, intent=intent)
+            self.choice = choice("connectivity", f"{source} -> {destination}",
+                                 f"traced {source} -> {destination} TCP/{port} (parameters check_source, check_destination)", step=step_key)
 
     @property
     def result(self):
@@ -288,7 +288,7 @@ class ConnectivityCheck:
 
     def run(self):
         """Trace the chosen pair and show the verdict, the hops and the picture of that path."""
-        self.cell = trace_cell(self.snapshot, self.source.value, self.target.value, self.port, intent=self.intent)
+        self.cell = trace_cell(self.snapshot, self.source.value, self.destination.value, self.port, intent=self.intent)
         self.output.clear_output()
         with self.output:
             for part in self.parts():
@@ -301,22 +301,22 @@ class ConnectivityCheck:
 
         from aksegress.ui.topology import AccessPath, draw_cell
 
-        path = AccessPath(self.cell.source.label, self.cell.target.label, self.cell.result, self.cell.intended)
+        path = AccessPath(self.cell.source.label, self.cell.destination.label, self.cell.result, self.cell.intended)
         result = path.result
-        text = f"{result.source} -> {result.target} {result.protocol}/{result.port}: {result.reason}"
+        text = f"{result.source} -> {result.destination} {result.protocol}/{result.port}: {result.reason}"
         fix = (f" Fix: {path.fix.sentence()}" if path.fix else "") + (f" {result.confidence_note}" if result.confidence_note else "")
         verdict = HTML(f"<p style='color:{path.colour}' data-label='{_escape(path.label)}'><b>{result.disposition}</b> · "
                        f"<b>{_escape(path.label)}</b> · {_escape(text + fix)}</p>")
-        return [verdict, hops_frame(result), draw_cell(self.snapshot, self.cell, title=f"{self.source.value} → {self.target.value}")]
+        return [verdict, hops_frame(result), draw_cell(self.snapshot, self.cell, title=f"{self.source.value} → {self.destination.value}")]
 
     def _ipython_display_(self) -> None:
         import ipywidgets as widgets
 
         if self.interactive:
-            _display(widgets.VBox([widgets.HBox([self.source, self.target, self.button]), self.output]))
+            _display(widgets.VBox([widgets.HBox([self.source, self.destination, self.button]), self.output]))
             return
         if self.result is None:
-            print("headless run: no flow to trace (no access entry in the params; set check_source and check_target)")
+            print("headless run: no flow to trace (no access entry in the params; set check_source and check_destination)")
             return
         for part in self.parts():
             _display(part)

@@ -96,20 +96,20 @@ class RoleDefinitionHandler(ResourceHandler):
         raise ArmError(405, "MethodNotAllowed", "The emulator serves Azure's built-in role definitions only; custom "
                                                 "role definitions are not supported.")
 
-    def find(self, arm, target):
-        guid = target.names[-1]
-        found = built_in_definition(target.sub, guid)
+    def find(self, arm, arm_path):
+        guid = arm_path.names[-1]
+        found = built_in_definition(arm_path.sub, guid)
         if found is None:
             raise ArmError(404, "RoleDefinitionDoesNotExist",
                            f"The specified role definition with ID '{guid}' does not exist.")
         return found
 
-    def collection(self, arm, target, request):
+    def collection(self, arm, arm_path, request):
         clauses = _filters(request.query.get("$filter", ""))
         if clauses.get("type", "BuiltInRole").lower() != "builtinrole":
             return []
         role_name = clauses.get("rolename", "").lower()
-        records = [built_in_definition(target.sub, guid) for guid in BUILT_IN_ROLES]
+        records = [built_in_definition(arm_path.sub, guid) for guid in BUILT_IN_ROLES]
         return [r for r in records if role_name in ("", r.body["properties"]["roleName"].lower())]
 
 
@@ -159,18 +159,18 @@ class RoleAssignmentHandler(ResourceHandler):
         properties = {k: v for k, v in record.body["properties"].items() if k != "provisioningState"}
         return dict(record.body, properties=properties)
 
-    def find(self, arm, target):
-        record = arm.get(target.id)
+    def find(self, arm, arm_path):
+        record = arm.get(arm_path.id)
         if record is None:
-            raise ArmError(404, "RoleAssignmentNotFound", f"The role assignment '{target.names[-1]}' is not found.")
+            raise ArmError(404, "RoleAssignmentNotFound", f"The role assignment '{arm_path.names[-1]}' is not found.")
         return record
 
-    def collection(self, arm, target, request):
+    def collection(self, arm, arm_path, request):
         clauses = _filters(request.query.get("$filter", ""))
-        scope = target.scope.lower()
+        scope = arm_path.scope.lower()
         principal = clauses.get("principalid", "").lower()
         found = []
-        for record in arm.store.in_subscription(target.sub, ASSIGNMENT):
+        for record in arm.store.in_subscription(arm_path.sub, ASSIGNMENT):
             props = record.body["properties"]
             assigned = props["scope"].lower()
             above = assigned == scope or scope.startswith(assigned + "/")

@@ -109,21 +109,21 @@ def _check_subnet(arm: Arm, vnet: dict, name: str, properties: dict, siblings: l
                            f"Subnet '{name}' is not valid because its IP address range overlaps with that of an existing "
                            f"subnet in virtual network '{vnet['name']}'.")
     for link in _SUBNET_LINKS:
-        target = (properties.get(link) or {}).get("id")
-        if not target:
+        linked_id = (properties.get(link) or {}).get("id")
+        if not linked_id:
             continue
         try:
-            known_type = arm.handler(type_of(target)) is not None
+            known_type = arm.handler(type_of(linked_id)) is not None
         except ArmError:
             raise ArmError(400, "LinkedInvalidPropertyId",
-                           f"Property id '{target}' at path 'properties.{link}.id' is invalid.") from None
-        if known_type and arm.get(target) is None:
+                           f"Property id '{linked_id}' at path 'properties.{link}.id' is invalid.") from None
+        if known_type and arm.get(linked_id) is None:
             subnet_id = f"{vnet['id']}/subnets/{name}"
             raise ArmError(400, "InvalidResourceReference",
-                           f"Resource {target} referenced by resource {subnet_id} was not found. Please make sure that the "
+                           f"Resource {linked_id} referenced by resource {subnet_id} was not found. Please make sure that the "
                            "referenced resource exists, and that both resources are in the same region.")
         if link == "routeTable" and known_type:
-            table = arm.get(target)
+            table = arm.get(linked_id)
             _check_firewall_subnet_routes(name, table.body["name"], [r.body for r in arm.store.children(table.id, ROUTE)])
 
 

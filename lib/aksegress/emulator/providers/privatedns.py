@@ -236,9 +236,9 @@ class RecordSetHandler(ResourceHandler):
                                               f"set can hold at most {_MAX_RECORDS_PER_SET}.")
         return body
 
-    def collection(self, arm, target, request):
+    def collection(self, arm, arm_path, request):
         suffix = request.query.get("$recordsetnamesuffix")
-        records = arm.store.children(target.parent_id, self.type)
+        records = arm.store.children(arm_path.parent_id, self.type)
         return [r for r in records if not suffix or r.body["name"].lower().endswith(suffix.lower())]
 
 
@@ -284,9 +284,9 @@ class AllRecordSetsHandler(ResourceHandler):
     def validate(self, arm, body, existing):
         raise ArmError(400, "BadRequest", "The record type 'ALL' can only be listed.")
 
-    def collection(self, arm, target, request):
+    def collection(self, arm, arm_path, request):
         suffix = request.query.get("$recordsetnamesuffix")
-        records = _record_sets(arm, target.parent_id)
+        records = _record_sets(arm, arm_path.parent_id)
         return [r for r in records if not suffix or r.body["name"].lower().endswith(suffix.lower())]
 
 
