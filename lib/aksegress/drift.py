@@ -6,7 +6,7 @@ import pandas as pd
 
 from aksegress import arm_ids
 from aksegress.facts import MissingFact
-from aksegress.plan import CREATE
+from aksegress.plan import CREATE, DELETE
 
 
 def drift_rows(runbook, steps) -> list[dict]:
@@ -24,6 +24,9 @@ def drift_rows(runbook, steps) -> list[dict]:
             label = f"{change.desired.kind.label} {name}"
             if change.action == CREATE:
                 rows.append({"step": spec.key, "resource": label, "property": "(resource)", "desired": "exists", "observed": "missing"})
+            if change.action == DELETE:
+                rows.append({"step": spec.key, "resource": label, "property": "(resource)", "desired": "absent (no longer in the params)",
+                             "observed": "exists"})
             for diff in change.diffs:
                 rows.append({"step": spec.key, "resource": label, "property": diff.path, "desired": diff.desired, "observed": diff.observed})
     return rows

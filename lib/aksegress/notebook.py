@@ -56,11 +56,19 @@ def _heading(step: Step) -> str:
 
 
 def _readable_tables() -> None:
-    """Long values (FQDNs, resource ids) stay whole in tables, which reviewers read in the executed notebooks."""
+    """Tables show whole values (FQDNs, resource ids, probe output) as text, never a Python repr: reviewers and
+    auditors read them in the executed notebooks."""
     import pandas as pd
 
-    pd.set_option("display.max_colwidth", 160)
+    from aksegress.readable import frame_html
+
+    pd.set_option("display.max_colwidth", None)
     pd.set_option("display.width", 250)
+    try:
+        shell = get_ipython()  # noqa: F821  (defined inside IPython only)
+    except NameError:
+        return
+    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, frame_html)
 
 
 def show_errors_briefly() -> None:

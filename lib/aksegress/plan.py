@@ -7,6 +7,7 @@ by another step or by hand) is left as it is. A re-run whose plan is all ``uncha
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,7 +64,7 @@ class FieldDiff:
     desired: Any
 
     def __str__(self) -> str:
-        return f"{self.path}: {_short(self.observed)} -> {_short(self.desired)}"
+        return f"{self.path}: {_whole(self.observed)} -> {_whole(self.desired)}"
 
 
 @dataclass
@@ -82,7 +83,8 @@ class Change:
         """The change as plan.json lists it, with full before and after values."""
         return {"step": step, "action": self.action, "type": self.desired.kind.label, "id": self.desired.id, "name": self.desired.readable_name,
                 "diff": [{"path": d.path, "before": d.observed, "after": d.desired} for d in self.diffs]
-                        or ([{"path": "(body)", "before": None, "after": self.desired.body}] if self.action == CREATE else [])}
+                        or ([{"path": "(body)", "before": None, "after": self.desired.body}] if self.action == CREATE else [])
+                        or ([{"path": "(body)", "before": self.observed, "after": None}] if self.action == DELETE else [])}
 
     def body_to_send(self) -> dict:
         """The full body to PUT: what exists, with the step's fields laid over it."""
@@ -165,6 +167,17 @@ def plan_changes(step: str, desired: list[Desired], observed: dict[str, dict | N
     return Plan(step, changes)
 
 
+def retirements(resource_ids: list[str], observed: dict[str, dict | None], owns: Callable[[str, dict], bool]) -> list[Change]:
+    """Deletes of retired resources that exist and that this environment created; one made by anyone else is kept
+    (planned as ``exists (not created here)``, which writes nothing)."""
+    changes = []
+    for rid in resource_ids:
+        seen = observed.get(rid.lower())
+        if seen is not None:
+            changes.append(Change(DELETE if owns(rid, seen) else NOT_CREATED_HERE, Desired(rid, {}), seen))
+    return changes
+
+
 def differences(desired: Any, observed: Any, path: str = "") -> list[FieldDiff]:
     """Fields of ``desired`` that ``observed`` does not match; keys only in ``observed`` are ignored."""
     if isinstance(desired, dict):
@@ -208,6 +221,8 @@ def _equal(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _short(value: Any) -> str:
-    text = "(absent)" if value is None else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _whole(value: Any) -> str:
+    """A value as ARM writes it (JSON), whole: a diff on a page is read against the ARM body."""
+    if value is None:
+        return "(absent)"
+    return value if isinstance(value, str) else json.dumps(value, default=str)

@@ -16,6 +16,8 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
+from aksegress.readable import value_text
+
 ERROR_ANCHOR = "papermill-error-cell"
 _SCRIPT_BLOCK = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
 _FETCHES_REMOTE = re.compile(r"(?:import\(|from\s+|src\s*=\s*)[\"'(]*https?://|https?://(?:cdn|unpkg)", re.I)
@@ -101,7 +103,8 @@ def run_index_html(record: dict, scrubber: Scrubber | None = None) -> str:
     """The run's summary page: who, when, what changed, what was checked, and where it failed."""
     steps = record.get("steps", [])
     who = f"{record.get('user') or getpass.getuser()}@{record.get('host') or socket.gethostname()}"
-    rows = "".join(_step_row(s) for s in steps)
+    notebooks = record.get("notebooks") or {}
+    rows = "".join(_step_row(s, notebooks.get(s.get("notebook")) or {}) for s in steps)
     failed = next((s for s in steps if s.get("status") == "failed"), None)
     lead = ""
     if failed:
@@ -124,10 +127,11 @@ def run_index_html(record: dict, scrubber: Scrubber | None = None) -> str:
              ("who", who), ("acting as (Azure)", _identity(record.get("azure_identity") or {})),
              ("started", record.get("started")), ("finished", record.get("finished")),
              ("duration", _duration(record)), ("params file", record.get("params_file")),
-             ("params sha256", record.get("params_sha256")), ("commit", record.get("commit")),
+             ("params sha256", record.get("params_sha256")), ("commit", record.get("commit") or "not a git checkout"),
+             ("working tree", _working_tree(record)),
              ("plan only", record.get("plan_only")), ("resumes run", record.get("resumes")), ("drift", record.get("status") if plan_only else _drift(steps)),
              ("ARM calls", ", ".join(f"{k} {v}" for k, v in (record.get("arm") or {}).items()))]
-    facts_html = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in facts)
+    facts_html = "".join(f"<tr><th>{escape(k)}</th><td>{escape(value_text(v))}</td></tr>" for k, v in facts)
     checks = "".join(_checks_block(s) for s in steps if s.get("checks"))
     redacted = f"<p class='note'>{scrubber.redacted} secret(s) redacted.</p>" if scrubber and scrubber.redacted else ""
     return _page_html(f"Run {record.get('run_id')} · {record.get('environment')}", f"""
@@ -135,7 +139,8 @@ def run_index_html(record: dict, scrubber: Scrubber | None = None) -> str:
 {lead}
 <table class="facts">{facts_html}</table>
 <h2>Steps</h2>
-<table><tr><th>step</th><th>status</th><th>duration</th><th>planned</th><th>applied</th><th>checks</th><th>error</th></tr>{rows}</table>
+<table><tr><th>step</th><th>status</th><th>duration</th><th>planned</th><th>applied</th><th>checks</th><th>error</th>
+<th>notebook sha256 (as in the checkout)</th></tr>{rows}</table>
 {impact}
 <h2>{'Changes planned' if plan_only else 'Changes applied'}</h2>{changes}
 <h2>Checks</h2>{checks or '<p>none</p>'}
@@ -143,7 +148,7 @@ def run_index_html(record: dict, scrubber: Scrubber | None = None) -> str:
 
 
 def environment_index_html(env_dir: Path) -> str:
-    """Every run of one environment, newest first."""
+    """Every run of one environment, newest first: who ran it, plan or apply, its changes, drift and status."""
     rows = []
     for path in sorted(env_dir.glob("*/run.json"), key=lambda p: p.parent.name, reverse=True):
         try:
@@ -151,17 +156,33 @@ def environment_index_html(env_dir: Path) -> str:
         except (OSError, ValueError):
             continue
         steps = record.get("steps", [])
-        done = sum(s.get("status") == "passed" for s in steps)
-        link = f"{path.parent.name}/index.html"
-        rows.append(f"<tr class='{escape(str(record.get('status')))}'><td><a href=\"{link}\">{escape(path.parent.name)}</a></td>"
-                    f"<td>{escape(str(record.get('status')))}</td><td>{escape(str(record.get('started')))}</td>"
-                    f"<td>{_duration(record)}</td><td>{done}/{len(steps)}</td>"
-                    f"<td>{'plan only' if record.get('plan_only') else ''}</td></tr>")
-    return _page_html(f"Runs of {env_dir.name}", "<table><tr><th>run</th><th>status</th><th>started</th><th>duration</th>"
-                      f"<th>steps passed</th><th></th></tr>{''.join(rows)}</table>")
+        plan_only = bool(record.get("plan_only"))
+        changes = sum((s.get("changes") or {}).get("planned" if plan_only else "applied", 0) for s in steps)
+        cells = [f"<a href=\"{path.parent.name}/index.html\">{escape(path.parent.name)}</a>", escape(_who(record)),
+                 "plan" if plan_only else "apply", f"{changes} {'planned' if plan_only else 'applied'}", escape(_run_drift(record)),
+                 escape(str(record.get("status"))), escape(value_text(record.get("started"))), _duration(record),
+                 f"{sum(s.get('status') == 'passed' for s in steps)}/{len(steps)}"]
+        rows.append(f"<tr class='{escape(str(record.get('status')))}'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("run", "who", "plan or apply", "changes", "drift", "status", "started", "duration", "steps passed"))
+    return _page_html(f"Runs of {env_dir.name}", f"<table><tr>{head}</tr>{''.join(rows)}</table>")
 
 
-def _step_row(step: dict) -> str:
+def _who(record: dict) -> str:
+    """The principal as Azure saw it (from the token), then the local user and host."""
+    ident = record.get("azure_identity") or {}
+    local = f"{record.get('user') or 'unknown user'}@{record.get('host') or 'unknown host'}"
+    if not (ident.get("name") or ident.get("object_id")):
+        return f"principal not recorded; local {local}"
+    return f"{ident.get('name') or 'unnamed'} (object id {ident.get('object_id') or 'not in the token'}); local {local}"
+
+
+def _run_drift(record: dict) -> str:
+    if record.get("plan_only"):
+        return {"drift": "drift", "no drift": "no drift"}.get(record.get("status"), "not known (the plan did not finish)")
+    return _drift(record.get("steps", []))
+
+
+def _step_row(step: dict, source: dict) -> str:
     checks = step.get("checks", [])
     ok = sum(bool(c.get("ok")) for c in checks)
     err = step.get("error") or {}
@@ -170,7 +191,23 @@ def _step_row(step: dict) -> str:
     name = f'<a href="{_page(step)}">{escape(step["name"])}</a>' if step.get("status") != "not-run" else escape(step["name"])
     return (f"<tr class='{escape(step.get('status', ''))}'><td>{name}</td><td>{escape(step.get('status', ''))}</td>"
             f"<td>{step.get('duration_s', 0)}s</td><td>{step['changes'].get('planned', 0)}</td>"
-            f"<td>{step['changes'].get('applied', 0)}</td><td>{ok}/{len(checks)}</td><td>{error}</td></tr>")
+            f"<td>{step['changes'].get('applied', 0)}</td><td>{ok}/{len(checks)}</td><td>{error}</td><td>{_notebook_source(source)}</td></tr>")
+
+
+def _notebook_source(source: dict) -> str:
+    if not source.get("sha256"):
+        return "not recorded"
+    differs = {True: " <b>differs from the commit</b>", False: " (as committed)"}.get(source.get("differs_from_commit"), "")
+    return f"<code>{escape(source['sha256'])}</code>{differs}"
+
+
+def _working_tree(record: dict) -> str:
+    dirty = record.get("dirty")
+    if dirty is None:
+        return "not known (not a git checkout)" if "dirty" in record or not record.get("commit") else "not recorded"
+    changed = [n for n, src in (record.get("notebooks") or {}).items() if src.get("differs_from_commit")]
+    notebooks = f"; notebooks not as committed: {', '.join(changed)}" if changed else "; every notebook run as committed"
+    return ("differs from the commit (uncommitted changes)" if dirty else "as committed") + notebooks
 
 
 def _identity(ident: dict) -> str:

@@ -16,7 +16,7 @@ from aksegress.facts import Facts
 from aksegress.layout import params_path_for, project_root
 from aksegress.observe import observe
 from aksegress.params import load_params, summary
-from aksegress.plan import NOT_CREATED_HERE, Plan, plan_changes
+from aksegress.plan import DELETE, NOT_CREATED_HERE, Plan, plan_changes, retirements
 from aksegress.record import emit
 from aksegress.steps import all_steps, find_step
 from aksegress.steps.spec import StepSpec
@@ -130,10 +130,14 @@ class Step:
     def desired(self):
         return self.spec.desired(self.params, self.runbook.facts)
 
+    def retired(self) -> list[str]:
+        """Resources the params no longer ask for that this step would have made (see ``StepSpec.retired``)."""
+        return self.spec.retired(self.params) if self.spec.retired else []
+
     def observe(self) -> dict[str, dict | None]:
-        """The live state of this step's resources (read once, until the next apply)."""
+        """The live state of this step's resources, and of the retired ones (read once, until the next apply)."""
         if self._observed is None:
-            self._observed = observe([d.id for d in self.desired()], self.runbook.clients)
+            self._observed = observe([d.id for d in self.desired()] + self.retired(), self.runbook.clients)
         return self._observed
 
     def snapshot(self):
@@ -151,7 +155,9 @@ class Step:
     def plan(self) -> Plan:
         """Compare the desired state with what exists; writes nothing."""
         self.refresh()
-        self.last_plan = plan_changes(self.spec.key, self.desired(), self.observe(), may_change=self.ownership().may_change)
+        ownership = self.ownership()
+        self.last_plan = plan_changes(self.spec.key, self.desired(), self.observe(), may_change=ownership.may_change)
+        self.last_plan.changes += retirements(self.retired(), self.observe(), ownership.owns)
         self.last_plan.impact = self._impact(self.last_plan)
         return self.last_plan
 
@@ -200,6 +206,9 @@ class Step:
         observed = self.observe()
         waiting = {d.id.lower() for d in desired if not d.wait}
         verdicts = matches_desired(desired, observed) + provisioned({k: v for k, v in observed.items() if k not in waiting})
+        verdicts += [Verdict(f"{c.desired.kind.label} {c.desired.readable_name} removed (the params no longer ask for it)",
+                             observed.get(c.desired.id.lower()) is None, "deleted" if observed.get(c.desired.id.lower()) is None else "still exists")
+                     for c in (self.last_apply.applied if self.last_apply else []) if c.action == DELETE]
         if self.spec.checks:
             verdicts += self.spec.checks(self)
         return CheckReport(self.spec.key, verdicts + unawaited_verdicts(self.last_apply))
@@ -228,6 +237,7 @@ class Step:
                          for c in (self.last_plan.changes if self.last_plan else []) if c.pending or c.action == NOT_CREATED_HERE],
             },
             "impact": self.last_plan.impact.to_dict() if self.last_plan and self.last_plan.impact else None,
+            "notes": list(self.last_plan.notes) if self.last_plan else [],
             "checks": [v.to_dict() for v in report.verdicts],
             "checks_skipped": report.skipped_reason,
             "choices": list(self.choices),

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import socket
-import subprocess
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from aksegress.errors import AksegressError
 from aksegress.layout import ROOT_ENV
 from aksegress.layout import run_dir as run_folder
 from aksegress.params import load_params
+from aksegress.provenance import source_of
 from aksegress.record import read_records
 from aksegress.steps import all_steps, find_step
 from aksegress.steps.spec import StepSpec
@@ -73,7 +73,7 @@ def run(params_file: Path, *, root: Path, connection_file: str | None = None, fr
     record = {
         "run_id": run_id, "environment": params.environment, "target": params.target,
         "params_file": str(params_file), "params_sha256": hashlib.sha256(Path(params_file).read_bytes()).hexdigest(),
-        "resumes": None, "commit": _commit(root), "user": getpass.getuser(), "host": socket.gethostname(),
+        "resumes": None, **source_of(root, [s.notebook for s in steps]), "user": getpass.getuser(), "host": socket.gethostname(),
         "started": _now(), "finished": None, "status": "running", "plan_only": plan_only,
         "arm": _no_calls(),
         "steps": [_step_entry(s) for s in steps],
@@ -153,6 +153,8 @@ def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra
         if entry["status"] == NOT_CONFIRMED:
             for change in entry["changes"].get("plan", []):
                 echo(f"    would {change['action']} {change.get('type') or ''} {change.get('name') or change['id']}")
+            for note in entry.get("notes", []):
+                echo(f"    would keep {note.removeprefix('kept: ')}" if note.startswith("kept: ") else f"    {note}")
             echo(f"    not confirmed: {entry['error']['evalue']}; nothing was deleted")
             if entry["error"]["next"]:
                 echo(f"    {entry['error']['next']}")
@@ -200,6 +202,7 @@ def _merge_records(entry: dict, notebook: Path) -> None:
         entry["changes"]["planned"] += rec["changes"]["planned"]
         entry["changes"]["applied"] += rec["changes"]["applied"]
         entry["changes"].setdefault("plan", []).extend(rec["changes"].get("plan", []))
+        entry.setdefault("notes", []).extend(rec.get("notes") or [])
         if rec.get("impact"):
             entry["impact"] = rec["impact"]
         entry["checks"] += rec["checks"]
@@ -218,14 +221,6 @@ def _no_calls() -> dict:
 def _add_calls(total: dict, more: dict) -> None:
     for key in ("reads", "writes", "actions", "retries"):
         total[key] = total.get(key, 0) + more.get(key, 0)
-
-
-def _commit(root: Path) -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def _now() -> str:

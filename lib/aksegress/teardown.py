@@ -39,11 +39,12 @@ STAGES = [
 
 
 def owned_resources(runbook) -> list[Desired]:
-    """Everything any step declares, as far as the facts it needs still exist (what teardown may consider)."""
+    """Everything any step declares or has retired, as far as the facts it needs still exist (what teardown may consider)."""
     out: dict[str, Desired] = {}
     for spec in all_steps():
         try:
-            for d in spec.desired(runbook.params, runbook.facts):
+            retired = [Desired(rid, {}) for rid in (spec.retired(runbook.params) if spec.retired else [])]
+            for d in spec.desired(runbook.params, runbook.facts) + retired:
                 out.setdefault(d.id.lower(), d)
         except MissingFact:
             continue

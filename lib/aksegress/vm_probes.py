@@ -35,12 +35,17 @@ def probe(clients, resource_group: str, vm: str, host: str, expect_ip: str) -> l
     for name, template in PROBES.items():
         command = template.format(host=host)
         output = run_shell(clients, resource_group, vm, command)
-        results.append(ProbeResult(vm, name, command, _passed(name, output, expect_ip), _stdout(output)))
+        results.append(ProbeResult(vm, name, command, _passed(name, output, expect_ip), _as_text(output)))
     return results
 
 
-def _stdout(message: str) -> str:
-    return message.replace("Enable succeeded:", "").strip()
+def _as_text(message: str) -> str:
+    """Run-command's message as the tool printed it: stdout, then stderr, without run-command's section markers."""
+    body = message.replace("Enable succeeded:", "")
+    if "[stdout]" not in body and "[stderr]" not in body:
+        return body.strip()
+    out, _, err = body.partition("[stderr]")
+    return "\n".join(part.strip() for part in (out.replace("[stdout]", ""), err) if part.strip())
 
 
 def _passed(probe_name: str, output: str, expect_ip: str) -> bool:

@@ -15,7 +15,7 @@ def test_fields_azure_adds_are_not_drift():
 
 def test_a_changed_flag_is_reported_with_its_path_and_both_values():
     diffs = differences({"properties": {"allowForwardedTraffic": True}}, {"properties": {"allowForwardedTraffic": False}})
-    assert [str(d) for d in diffs] == ["properties.allowForwardedTraffic: False -> True"]
+    assert [str(d) for d in diffs] == ["properties.allowForwardedTraffic: false -> true"]
 
 
 def test_ids_compare_without_regard_to_case():

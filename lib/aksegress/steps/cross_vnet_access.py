@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from aksegress.checks import Verdict
-from aksegress.desired.cross_vnet_access import cross_vnet_access, zone_link_id, zone_link_vnets
+from aksegress.desired.cross_vnet_access import access_group_id, cross_vnet_access, zone_link_id, zone_link_vnets
 from aksegress.intent import as_intended, reachability
 from aksegress.netmodel.render import HOP_COLUMNS, hop_rows
 from aksegress.rule_table import rules_table
@@ -50,7 +50,7 @@ def probes_table(step) -> pd.DataFrame:
         predicted = cells.get((src, dst))
         for result in _probes(step, src, dst):
             rows.append({"from": result.vm, "to": step.params.spokes[dst].cluster.name, "probe": result.probe, "command": result.command,
-                         "result": "ok" if result.ok else "FAILED", "output": result.output[:200],
+                         "result": "ok" if result.ok else "FAILED", "output": result.output,
                          "doctor": predicted.result.disposition if predicted else "not in the observed state"})
     return pd.DataFrame(rows)
 
@@ -73,7 +73,7 @@ def checks(step) -> list[Verdict]:
     out = []
     for src, dst in granted:
         for result in _probes(step, src, dst):
-            out.append(Verdict(f"from {result.vm}: {result.probe} ({dst} API server)", result.ok, f"{result.command}: {result.output[:160]}"))
+            out.append(Verdict(f"from {result.vm}: {result.probe} ({dst} API server)", result.ok, f"{result.command}: {result.output}"))
     for (src, dst), cell in reachability(step.params, step.snapshot()).cells.items():
         if (src, dst) in granted:
             continue
@@ -89,4 +89,5 @@ STEP = StepSpec(
     tables={"links": links_table, "access rules": rules_table, "probes": probes_table, "trace": trace_table,
             "reachability": reachability_table},
     checks=checks,
+    retired=lambda params: [] if params.access else [access_group_id(params)],
 )
