@@ -57,3 +57,28 @@ def test_a_resource_left_failed_by_azure_is_planned_for_re_apply():
     plan = plan_changes("t", [Desired(VNET, {"location": "eastus2"})], {VNET.lower(): observed})
     assert plan.changes[0].action == UPDATE
     assert "properties.provisioningState: Failed -> Succeeded (re-apply)" in str(plan.changes[0].diffs[0])
+
+
+RCG = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/firewallPolicies/p/ruleCollectionGroups/spoke-access"
+
+
+def test_a_retired_resource_this_environment_made_is_planned_for_deletion_with_its_last_body():
+    from aksegress.plan import DELETE, retirements
+
+    body = {"id": RCG, "properties": {"priority": 300}}
+    [change] = retirements([RCG], {RCG.lower(): body}, owns=lambda rid, seen: True)
+    assert (change.action, change.pending) == (DELETE, True)
+    assert change.to_dict("08")["diff"] == [{"path": "(body)", "before": body, "after": None}]
+
+
+def test_a_retired_resource_someone_else_made_is_kept_and_nothing_is_written():
+    from aksegress.plan import NOT_CREATED_HERE, retirements
+
+    [change] = retirements([RCG], {RCG.lower(): {"id": RCG}}, owns=lambda rid, seen: False)
+    assert change.action == NOT_CREATED_HERE and not change.pending
+
+
+def test_a_retired_resource_that_is_already_gone_plans_nothing():
+    from aksegress.plan import retirements
+
+    assert retirements([RCG], {RCG.lower(): None}, owns=lambda rid, seen: True) == []

@@ -72,3 +72,17 @@ def test_the_list_of_runs_shows_who_plan_or_apply_changes_drift_and_status(emula
     planned_count = int(re.search(r"drift: (\d+) change", planned.stdout).group(1))
     assert plan_row[1:] == ["plan", f"{planned_count} planned", "drift", "drift"]
     assert apply_row[1:] == ["apply", "4 applied", "not verified in this run (step 09-verify did not run)", "passed"]
+
+
+def test_an_unconfirmed_teardown_lists_what_it_would_delete_and_what_it_would_keep_and_why(emulator, tmp_path, project, local_params):
+    from tests.emulator.conftest import raw_request
+
+    made = _run(project, tmp_path / "arm.json", "--to", "00")
+    assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-2000:]
+    users = f"/subscriptions/{local_params.hub.subscription_id}/resourceGroups/rg-hub/providers/Microsoft.Network/routeTables/rt-users"
+    put = raw_request(emulator.connection, "PUT", users + "?api-version=2023-09-01", body={"location": "eastus2"})
+    assert put.status in (200, 201)
+    done = aksegress("teardown", "--params", "params/local.yaml", "--connection-file", str(tmp_path / "arm.json"), cwd=project)
+    assert done.returncode == 3, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "would delete resource group rg-spoke1" in done.stdout and "would delete resource group rg-hub" not in done.stdout
+    assert "would keep resource group rg-hub holds route table rt-users, not deleted by this teardown" in done.stdout
