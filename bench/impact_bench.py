@@ -19,7 +19,7 @@ from netmodel_bench import SUB, _id, build_estate  # noqa: E402
 
 from aksegress.impact import reachability_impact  # noqa: E402
 from aksegress.netmodel import Snapshot, trace  # noqa: E402
-from aksegress.netmodel.locate import source_for_vm, target_for_cluster  # noqa: E402
+from aksegress.netmodel.locate import destination_for_cluster, source_for_vm  # noqa: E402
 
 
 class _EstateParams(SimpleNamespace):
@@ -38,8 +38,8 @@ def estate_params(spokes: int) -> _EstateParams:
 def opening_change(snap: Snapshot) -> tuple[str, tuple[str, str, dict]]:
     """A new rule collection group, first in priority, with an application rule allowing a VM that cluster 0's API server denies."""
     cluster = snap.clusters[_id("rg-s0", "Microsoft.ContainerService/managedClusters", "aks0").lower()]
-    target = target_for_cluster(cluster)
-    denied = next(vm for vm in snap.vms.values() if vm.name != "vm-s0" and not trace(snap, source_for_vm(snap, vm), target, 443).delivered)
+    destination = destination_for_cluster(cluster)
+    denied = next(vm for vm in snap.vms.values() if vm.name != "vm-s0" and not trace(snap, source_for_vm(snap, vm), destination, 443).delivered)
     source = source_for_vm(snap, denied)
     rid = _id("hub", "Microsoft.Network/firewallPolicies", "policy") + "/ruleCollectionGroups/bench-access"
     body = {"properties": {"priority": 100, "ruleCollections": [{

@@ -16,7 +16,7 @@ import tracemalloc
 
 from aksegress.netmodel import Snapshot, reachability_matrix, trace
 from aksegress.netmodel.health import health_report
-from aksegress.netmodel.locate import source_for_vm, target_for_cluster
+from aksegress.netmodel.locate import destination_for_cluster, source_for_vm
 from aksegress.netmodel.matrix import matrix_cells
 
 SUB = "00000000-0000-0000-0000-000000000000"
@@ -121,9 +121,9 @@ def measure(spokes: int) -> dict:
     vms, clusters = list(snap.vms.values()), list(snap.clusters.values())
     samples = []
     for _ in range(200):
-        src, tgt = source_for_vm(snap, rnd.choice(vms)), target_for_cluster(rnd.choice(clusters))
+        src, dst = source_for_vm(snap, rnd.choice(vms)), destination_for_cluster(rnd.choice(clusters))
         t = time.perf_counter()
-        trace(snap, src, tgt, 443)
+        trace(snap, src, dst, 443)
         samples.append(time.perf_counter() - t)
     fresh = Snapshot.from_resources(resources)
     t0 = time.perf_counter()
