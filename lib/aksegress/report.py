@@ -256,7 +256,7 @@ def _write(path: Path, html: str, scrubber: Scrubber) -> None:
 
 
 _STYLE = """body{font-family:Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#1c2833}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d5d8dc;padding:4px 8px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d5d8dc;padding:4px 8px;text-align:left;vertical-align:top}td{white-space:pre-wrap}
 tr.failed td{background:#fdecea}tr.passed td:nth-child(2){color:#1e8449}.facts th{background:#f4f6f7}
 .failure{border-left:4px solid #c0392b;background:#fdecea;padding:8px 12px;margin:12px 0}.note{color:#566573}"""
 

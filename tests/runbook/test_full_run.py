@@ -88,3 +88,19 @@ def test_doctor_on_the_live_environment_explains_a_flow_without_access_and_propo
     done = _doctor(converged, "--from", "vm-spoke3", "--to", "cluster:privateaksspoke1")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("denied, as intended: ") and "DNS_NXDOMAIN" in done.stdout and "Fix:" not in done.stdout
+
+
+CUT_OR_REPR = re.compile(r"\bNone\b|\b(?i:nan)\b|\[stdout\]|\[stderr\]|…|\.\.\.$|^(True|False)$")
+
+
+def test_no_value_cell_of_a_runs_pages_is_cut_or_a_python_repr(converged):
+    from html import unescape
+
+    bad = {}
+    pages = sorted((converged["folder"] / "run1").glob("*.html"))
+    for page in pages:
+        cells = (unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", page.read_text(), re.S))
+        found = [c[:120] for c in cells if CUT_OR_REPR.search(c)]
+        if found:
+            bad[page.name] = found[:5]
+    assert len(pages) == 11 and bad == {}

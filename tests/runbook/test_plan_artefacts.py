@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from aksegress.layout import environment_outputs
+from tests.browser.conftest import browser, page  # noqa: F401 - fixtures
 from tests.runbook.conftest import REPO, aksegress
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -105,3 +106,47 @@ def test_a_tag_only_change_opens_and_closes_nothing(clean_world, tmp_path):
     plan = json.loads((tmp_path / "plan" / "plan.json").read_text())
     assert plan["changes"] and plan["reachability"] == {"opens": [], "closes": []}
     assert "opens nothing, closes nothing" in (tmp_path / "plan" / "plan.md").read_text()
+
+
+def _offline(page) -> list[str]:  # noqa: F811
+    """Abort every request that is not for a local file, and return the list of those that tried to leave."""
+    left: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(("file:", "data:")) else left.append(request.url))
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    return left
+
+
+@pytest.mark.browser
+def test_offline_the_plan_runs_index_shows_the_changes_by_step_and_the_reachability_impact(planned, page):  # noqa: F811
+    count = len(json.loads((planned["dir"] / "plan.json").read_text())["changes"])
+    left = _offline(page)
+    page.goto((planned["dir"] / "index.html").as_uri(), wait_until="load")
+    assert page.locator(".verdict").inner_text() == f"drift: {count} change(s)"
+    impact = page.locator("h2:has-text('Reachability impact') + ul").inner_text()
+    assert impact.startswith("opens vm-spoke3 -> privateaksspoke1 TCP/443")
+    step_08 = page.locator("h3:has-text('08-cross-vnet-access') + ul").inner_text()
+    assert "link-vnet-spoke3" in step_08 and "rule collection group" in step_08
+    assert left == []
+
+
+@pytest.mark.browser
+def test_offline_a_step_page_of_the_plan_run_renders_and_asks_no_other_host(planned, page):  # noqa: F811
+    left = _offline(page)
+    page.goto((planned["dir"] / "index.html").as_uri(), wait_until="load")
+    page.get_by_role("link", name="08-cross-vnet-access").click()
+    page.wait_for_url("**/08-cross-vnet-access.html", wait_until="load")
+    assert "not checked: plan-only run" in page.locator("body").inner_text()
+    page.get_by_role("link", name="back to the run").click()
+    page.wait_for_url("**/index.html", wait_until="load")
+    assert left == []
+
+
+def test_removing_the_last_access_entry_plans_deleting_its_rule_group_and_closes_the_flow(clean_world, tmp_path):
+    params = _params_with(tmp_path, lambda p: p.update(access=[]))
+    done = _plan(clean_world, params, tmp_path / "plan", "--from", "08", "--to", "08")
+    assert done.returncode == 2, done.stdout[-3000:] + done.stderr[-2000:]
+    plan = json.loads((tmp_path / "plan" / "plan.json").read_text())
+    deletes = [(c["type"], c["name"]) for c in plan["changes"] if c["action"] == "delete"]
+    assert deletes == [("rule collection group", "fwpol-hub/spoke-access")]
+    assert [(f["source"], f["destination"], f["port"]) for f in plan["reachability"]["closes"]] == [("vm-spoke2", "privateaksspoke1", 443)]
+    assert plan["reachability"]["opens"] == []
