@@ -179,7 +179,8 @@ def _who(record: dict) -> str:
 def _run_drift(record: dict) -> str:
     if record.get("plan_only"):
         return {"drift": "drift", "no drift": "no drift"}.get(record.get("status"), "not known (the plan did not finish)")
-    return _drift(record.get("steps", []))
+    verdict = _drift(record.get("steps", []))
+    return "no drift" if verdict == "none" else verdict
 
 
 def _step_row(step: dict, source: dict) -> str:
