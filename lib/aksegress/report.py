@@ -83,15 +83,13 @@ def document_run(run_dir: str | Path, *, connection_file: str | None = None) -> 
 
 
 def notebook_html(notebook: Path, title: str | None = None) -> str:
-    """The executed notebook as a self-contained page (no script fetched from another host), titled, linked to its run."""
+    """The executed notebook as a self-contained page (no script fetched from another host), titled, linked to its run;
+    papermill's injected cell stays, so a reader sees the parameters the run actually used."""
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
-    config = Config()
-    config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_input_tags = {"injected-parameters"}
-    exporter = HTMLExporter(config=config, template_name="lab")
+    exporter = HTMLExporter(config=Config(), template_name="lab")
     body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4),
                                           resources={"metadata": {"name": title or Path(notebook).stem}})
     body = _REMOTE_SCRIPT.sub("", body)

@@ -26,7 +26,7 @@ def _step(name, status="passed", **extra):
 def _run(env_dir: Path, run_id: str, steps: list[dict], status="passed", leak="") -> Path:
     run_dir = env_dir / run_id
     run_dir.mkdir(parents=True)
-    record = {"run_id": run_id, "environment": env_dir.name, "destination": "emulator", "params_file": "params/local.yaml",
+    record = {"run_id": run_id, "environment": env_dir.name, "target": "emulator", "params_file": "params/local.yaml",
               "params_sha256": "ab" * 32, "commit": "c0ffee", "started": "2026-11-24T10:00:00+00:00",
               "finished": "2026-11-24T10:01:05+00:00", "status": status, "plan_only": False, "resumes": None,
               "arm": {"reads": 2, "writes": 2, "actions": 0, "retries": 0}, "steps": steps}
@@ -123,3 +123,14 @@ def test_a_step_page_fetches_no_script_from_another_host_and_links_back_to_its_r
     page = (run_dir / "01-hub-and-spokes.html").read_text()
     assert "<script src=\"http" not in page and "unpkg" not in page and "cdnjs" not in page
     assert '<a href="index.html">back to the run</a>' in page and "<title>01-hub-and-spokes · run 20261124T100000Z</title>" in page
+
+
+def test_a_step_page_shows_the_parameters_the_run_injected(tmp_path):
+    run_dir = _run(tmp_path / "local", "20261124T100000Z", [_step("01-hub-and-spokes")])
+    notebook = nbformat.read(str(run_dir / "01-hub-and-spokes.ipynb"), as_version=4)
+    injected = new_code_cell('# Parameters\nenv = "staging"\nplan_only = True\n', metadata={"tags": ["injected-parameters"]})
+    notebook.cells.insert(0, injected)
+    nbformat.write(notebook, str(run_dir / "01-hub-and-spokes.ipynb"))
+    document_run(run_dir)
+    page = (run_dir / "01-hub-and-spokes.html").read_text()
+    assert "staging" in page and "plan_only" in page
