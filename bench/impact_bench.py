@@ -1,6 +1,6 @@
 """Benchmark of a plan's reachability impact on netmodel_bench's synthetic estate (prints figures, asserts nothing).
 
-The plan adds one rule collection group allowing spoke 1's VNet to cluster 0's API server; the impact is the
+The plan adds one rule collection group allowing the first spoke denied by default to cluster 0's API server; the impact is the
 intent matrix (every spoke to every cluster) on the estate and on the estate with the plan laid over it.
 Run: .venv/bin/python bench/impact_bench.py [--spokes 300] [--small 30]
 """
@@ -39,7 +39,8 @@ def opening_change(snap: Snapshot) -> tuple[str, tuple[str, str, dict]]:
     """A new rule collection group, first in priority, with an application rule allowing a VM that cluster 0's API server denies."""
     cluster = snap.clusters[_id("rg-s0", "Microsoft.ContainerService/managedClusters", "aks0").lower()]
     destination = destination_for_cluster(cluster)
-    denied = next(vm for vm in snap.vms.values() if vm.name != "vm-s0" and not trace(snap, source_for_vm(snap, vm), destination, 443).delivered)
+    denied = next(vm for vm in snap.vms.values() if vm.name != "vm-s0"
+                  and _default_deny(trace(snap, source_for_vm(snap, vm), destination, 443)))
     source = source_for_vm(snap, denied)
     rid = _id("hub", "Microsoft.Network/firewallPolicies", "policy") + "/ruleCollectionGroups/bench-access"
     body = {"properties": {"priority": 100, "ruleCollections": [{
@@ -49,12 +50,20 @@ def opening_change(snap: Snapshot) -> tuple[str, tuple[str, str, dict]]:
     return denied.name, ("create", rid, body)
 
 
+def _default_deny(result) -> bool:
+    """Denied because no rule matched: a new application rule can open it (a network rule, evaluated first, cannot be overtaken)."""
+    return result.disposition == "DENIED_BY_FIREWALL" and result.firewall is not None and result.firewall.phase == "Default"
+
+
 def measure(spokes: int) -> dict:
-    snap = Snapshot.from_resources(build_estate(spokes))
-    params, (opened_from, change) = estate_params(spokes), opening_change(snap)
+    """Each impact on a snapshot nothing has been traced on yet, as a plan reads it."""
+    resources = build_estate(spokes)
+    params, (opened_from, change) = estate_params(spokes), opening_change(Snapshot.from_resources(resources))
+    snap = Snapshot.from_resources(resources)
     t0 = time.perf_counter()
     impact = reachability_impact(params, snap, [change])
     seconds = time.perf_counter() - t0
+    snap = Snapshot.from_resources(resources)
     t0 = time.perf_counter()
     vnet = next(iter(snap.raw.values()))
     tag_only = reachability_impact(params, snap, [("update", vnet["id"], {**vnet, "tags": {"cost": "1"}})])
