@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from aksegress.impact_scope import affected_pairs
 from aksegress.intent import endpoints, reachability
-from aksegress.netmodel.arm_resources import norm_id, type_from_id
+from aksegress.netmodel.arm_resources import flatten, norm_id, type_from_id
 from aksegress.netmodel.matrix import Cell
 from aksegress.netmodel.snapshot import Snapshot
 
@@ -73,8 +73,11 @@ class Impact:
 
 
 def planned_snapshot(snap: Snapshot, changes: Iterable[tuple[str, str, dict | None]]) -> Snapshot | None:
-    """``snap`` with each (action, id, body) laid over it; None when no change touches what the model reads."""
-    resources = {rid: dict(res) for rid, res in snap.raw.items()}
+    """``snap`` with each (action, id, body) laid over it; None when no change touches what the model reads.
+
+    Untouched resources are the very objects of ``snap`` (nothing here changes them), so the new snapshot can reuse
+    the rules ``snap`` compiled from them."""
+    resources = dict(snap.raw)
     touched = False
     for action, resource_id, body in changes:
         rid = norm_id(resource_id)
@@ -92,11 +95,21 @@ def planned_snapshot(snap: Snapshot, changes: Iterable[tuple[str, str, dict | No
         if before is not None:
             after["type"] = before.get("_type")
             resources.pop(rid)
-        resources[rid] = after
+        _lay_over(resources, rid, flatten([after]))
     if not touched:
         return None
-    return Snapshot.from_resources([{k: v for k, v in r.items() if k != "_type"} | ({"type": r["_type"]} if "_type" in r else {})
-                                    for r in resources.values()], service_tags=snap.service_tags)
+    return Snapshot(resources, snap.gateway_prefixes, snap.service_tags, shared=snap.shared)
+
+
+def _lay_over(resources: dict[str, dict], rid: str, flattened: dict[str, dict]) -> None:
+    """The changed resource replaces its entry; its inline children update theirs, as ``flatten`` merges a resource seen twice."""
+    for key, entry in flattened.items():
+        existing = resources.get(key)
+        if key == rid or existing is None:
+            resources[key] = entry
+            continue
+        resources[key] = {**existing, **{k: entry[k] for k in ("location", "sku", "tags") if k in entry},
+                          "properties": {**existing["properties"], **entry["properties"]}}
 
 
 def reachability_impact(params, snap: Snapshot, changes: Iterable[tuple[str, str, dict | None]]) -> Impact:

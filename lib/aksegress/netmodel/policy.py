@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 from dataclasses import dataclass, field
 
@@ -136,6 +137,9 @@ def _address_ranges(snap: Snapshot, texts: list[str], groups: list[str], problem
 
 
 def _range_to_prefixes(lo: int, hi: int) -> list[Prefix]:
+    size = hi - lo + 1
+    if size & (size - 1) == 0 and lo % size == 0:
+        return [Prefix(lo, 33 - size.bit_length())]
     nets = ipaddress.summarize_address_range(ipaddress.IPv4Address(lo), ipaddress.IPv4Address(hi))
     return [Prefix(int(n.network_address), n.prefixlen) for n in nets]
 
@@ -184,6 +188,24 @@ def _ports(values: list) -> list[tuple[int, int]] | None:
     return out
 
 
+def _reusable_rule(snap: Snapshot, firewall: Firewall, rule: dict, base: dict, proxy: bool) -> CompiledRule:
+    """The compiled rule, taken from ``snap.shared`` when this very rule object was compiled before with the same
+    collection, firewall and DNS proxy setting; a rule that reads other resources (IP groups, FQDNs resolved by the
+    firewall) is always compiled afresh."""
+    if rule.get("sourceIpGroups") or rule.get("destinationIpGroups") or rule.get("destinationFqdns"):
+        return _compile_rule(snap, firewall, rule, base, proxy)
+    table = snap.shared.setdefault("compiled-rules", {})
+    context = (firewall.id, proxy, *(v for k, v in base.items() if k != "ordinal"))
+    hit = table.get(id(rule))
+    if hit is not None and hit[0] is rule and hit[1] == context:
+        compiled = copy.copy(hit[2])
+        compiled.ordinal = base["ordinal"]
+        return compiled
+    compiled = _compile_rule(snap, firewall, rule, base, proxy)
+    table[id(rule)] = (rule, context, compiled)
+    return compiled
+
+
 def _compile_rule(snap: Snapshot, firewall: Firewall, rule: dict, base: dict, proxy: bool) -> CompiledRule:
     problems: list[str] = []
     rtype = rule.get("ruleType") or "NetworkRule"
@@ -223,7 +245,7 @@ def compile_policy(snap: Snapshot, firewall: Firewall) -> CompiledPolicy:
             base = {"policy": policy["name"], "group": rcg["name"], "group_priority": group_priority,
                     "collection": rc.get("name", ""), "collection_priority": int(rc.get("priority") or 0), "action": action}
             for rule in rc.get("rules") or []:
-                rules.append(_compile_rule(snap, firewall, rule, {**base, "ordinal": len(rules)}, proxy))
+                rules.append(_reusable_rule(snap, firewall, rule, {**base, "ordinal": len(rules)}, proxy))
     network_index, app_exact, app_wildcard, app_any, nat = PrefixIndex(), {}, {}, [], []
     for rule in rules:
         if rule.phase == "Network":

@@ -174,14 +174,18 @@ class Snapshot:
     """Every network resource of interest, parsed, indexed by lower-case id, plus lookups by name and address.
 
     Immutable after construction; derived answers (effective routes, DNS, firewall decisions) are cached in
-    `cache`, so build a new Snapshot after any change.
+    `cache`, so build a new Snapshot after any change. `shared` holds answers that depend only on the resource
+    objects they were computed from (compiled firewall rules), so a snapshot derived from this one with the same
+    service tags may be given it and skip that work for whatever it did not change.
     """
 
     def __init__(self, raw: dict[str, dict], gateway_prefixes: dict[str, list[str]] | None = None,
-                 service_tags: ServiceTags | None = None):
+                 service_tags: ServiceTags | None = None, shared: dict | None = None):
         self.raw = raw
         self.service_tags = service_tags or default_service_tags()
         self.cache: dict[str, dict] = {}
+        self.shared: dict = {} if shared is None else shared
+        self.gateway_prefixes = dict(gateway_prefixes or {})
         self.vnets: dict[str, VNet] = {}
         self.subnets: dict[str, Subnet] = {}
         self.peerings: dict[str, Peering] = {}
@@ -202,13 +206,13 @@ class Snapshot:
 
     @classmethod
     def from_resources(cls, resources: Iterable[Any], *, gateway_prefixes: dict[str, list[str]] | None = None,
-                       service_tags: ServiceTags | None = None) -> "Snapshot":
+                       service_tags: ServiceTags | None = None, shared: dict | None = None) -> "Snapshot":
         """Build from ARM resource dicts (or Azure SDK models, via `as_dict()`).
 
         `gateway_prefixes` maps a virtual network gateway name or id to the prefixes it has learned; a gateway
         without an entry is modelled as having learned none. `service_tags` defaults to the bundled snapshot.
         """
-        return cls(flatten(resources), gateway_prefixes, service_tags)
+        return cls(flatten(resources), gateway_prefixes, service_tags, shared)
 
     @classmethod
     def from_directory(cls, path: str | Path, **kwargs) -> "Snapshot":
