@@ -19,7 +19,7 @@ from aksegress.desired.private_aks import cluster_id
 from aksegress.errors import AksegressError
 from aksegress.netmodel.health import cell_fix
 from aksegress.netmodel.locate import Destination, Source, destination_for_cluster, locate_source
-from aksegress.netmodel.matrix import Cell, cells_frame, trace_cell, vnet_source
+from aksegress.netmodel.matrix import Cell, cells_frame, keyed_cells, vnet_source
 from aksegress.netmodel.snapshot import Snapshot
 
 __all__ = ["DELIVERED_AS_INTENDED", "DELIVERED_NOT_INTENDED", "DENIED_AS_INTENDED", "DENIED_NOT_INTENDED", "Reachability",
@@ -98,10 +98,9 @@ def reachability(params, snap: Snapshot, port: int = 443, protocol: str = "TCP",
     out = Reachability()
     intent = intended_flows(params)
     sources, destinations = endpoints(params, snap, out.skipped)
-    for src_key, source in sources.items():
-        for dst_key, destination in destinations.items():
-            if source is not None and destination is not None and (only is None or (src_key, dst_key) in only):
-                out.cells[(src_key, dst_key)] = trace_cell(snap, source, destination, port, protocol, intent=intent)
+    pairs = [((src_key, dst_key), source, destination) for src_key, source in sources.items() for dst_key, destination in destinations.items()
+             if source is not None and destination is not None and (only is None or (src_key, dst_key) in only)]
+    out.cells = keyed_cells(snap, pairs, port, protocol, intent)
     return out
 
 

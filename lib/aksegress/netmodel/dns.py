@@ -8,7 +8,7 @@ addresses.synthetic_public_ip) because the real address is unknown offline.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 from aksegress.netmodel.addresses import AZURE_DNS, synthetic_public_ip
 from aksegress.netmodel.snapshot import Firewall, NetworkInterface, Snapshot, VNet, Zone
@@ -42,6 +42,14 @@ class Resolution:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def behind(self, steps: tuple[str, ...]) -> "Resolution":
+        """The same answer reached through ``steps`` first (a plain copy of the fields, cheaper than ``dataclasses.replace``:
+        one is made per VNet and name)."""
+        copy = object.__new__(Resolution)
+        copy.__dict__.update(self.__dict__)
+        copy.chain = [*steps, *self.chain]
+        return copy
 
 
 def policy_dns(snap: Snapshot, policy_id: str) -> dict:
@@ -106,20 +114,29 @@ def _via_servers(snap: Snapshot, name: str, servers: tuple[str, ...], vnet: VNet
 
 
 def _via_firewall(snap: Snapshot, name: str, firewall: Firewall, vnet: VNet, depth: int) -> Resolution:
+    key = ("dns-to-fw", vnet.id, firewall.id)
+    reach = snap.cache.get(key)
+    if reach is None:
+        reach = snap.cache[key] = _firewall_reachable(snap, firewall, vnet)
+    steps, unreachable, fix = reach
+    if unreachable:
+        return Resolution(name, "SERVFAIL", failure="DNS_SERVER_UNREACHABLE", resolved_in_vnet=vnet.id, chain=list(steps), fix=fix)
+    result = resolve_from_firewall(snap, firewall, name) if depth == 0 else _azure_dns(snap, name, snap.vnets[firewall.vnet_id])
+    return result.behind(steps)
+
+
+def _firewall_reachable(snap: Snapshot, firewall: Firewall, vnet: VNet) -> tuple[tuple[str, ...], bool, str]:
+    """Whether a VNet's queries reach the firewall's DNS proxy, the same for every name: (chain steps, unreachable, fix)."""
     from aksegress.netmodel.routes import peering_connected
 
     step = f"{vnet.name} uses DNS server {firewall.private_ip} (firewall {firewall.name})"
-    settings = policy_dns(snap, firewall.policy_id)
-    if not settings.get("enableProxy"):
-        return Resolution(name, "SERVFAIL", failure="DNS_SERVER_UNREACHABLE", resolved_in_vnet=vnet.id,
-                          chain=[step, "DNS proxy is off on its policy, so nothing listens on port 53"],
-                          fix=f"set dnsSettings.enableProxy=true on firewall policy {_policy_name(snap, firewall)}")
+    if not policy_dns(snap, firewall.policy_id).get("enableProxy"):
+        return ((step, "DNS proxy is off on its policy, so nothing listens on port 53"), True,
+                f"set dnsSettings.enableProxy=true on firewall policy {_policy_name(snap, firewall)}")
     if vnet.id != firewall.vnet_id and not peering_connected(snap, vnet.id, firewall.vnet_id):
-        return Resolution(name, "SERVFAIL", failure="DNS_SERVER_UNREACHABLE", resolved_in_vnet=vnet.id,
-                          chain=[step, f"{vnet.name} is not peered (Connected) with {snap.vnets[firewall.vnet_id].name}"],
-                          fix=f"connect the peering between {vnet.name} and {snap.vnets[firewall.vnet_id].name}")
-    result = resolve_from_firewall(snap, firewall, name) if depth == 0 else _azure_dns(snap, name, snap.vnets[firewall.vnet_id])
-    return replace(result, chain=[step, "DNS proxy on"] + list(result.chain))
+        hub = snap.vnets[firewall.vnet_id].name
+        return (step, f"{vnet.name} is not peered (Connected) with {hub}"), True, f"connect the peering between {vnet.name} and {hub}"
+    return (step, "DNS proxy on"), False, ""
 
 
 def _policy_name(snap: Snapshot, firewall: Firewall) -> str:

@@ -84,24 +84,22 @@ def compiled_policy(snap: Snapshot, firewall: Firewall) -> CompiledPolicy:
 
 
 def private_ranges(snap: Snapshot, policy_id: str) -> tuple[Prefix, ...]:
-    policy = snap.policies.get(policy_id) or {}
-    texts = (policy.get("snat") or {}).get("privateRanges") or ["IANAPrivateRanges"]
-    out: list[Prefix] = []
-    for text in texts:
-        out.extend(Prefix.parse(p) for p in IANA_PRIVATE_RANGES) if text.lower() == "ianaprivateranges" else out.append(Prefix.parse(text))
-    return tuple(out)
-
-
-def decide(snap: Snapshot, firewall: Firewall, flow: Flow) -> FirewallDecision:
-    """Evaluate the firewall's policy for one flow; cached per (firewall, flow)."""
-    key = ("fw-decision", firewall.id, flow)
+    """The policy's SNAT private ranges (cached per policy)."""
+    key = ("snat-ranges", policy_id)
     cached = snap.cache.get(key)
     if cached is None:
-        cached = snap.cache[key] = _decide(snap, firewall, flow)
+        policy = snap.policies.get(policy_id) or {}
+        texts = (policy.get("snat") or {}).get("privateRanges") or ["IANAPrivateRanges"]
+        out: list[Prefix] = []
+        for text in texts:
+            out.extend(Prefix.parse(p) for p in IANA_PRIVATE_RANGES) if text.lower() == "ianaprivateranges" else out.append(Prefix.parse(text))
+        cached = snap.cache[key] = tuple(out)
     return cached
 
 
-def _decide(snap: Snapshot, firewall: Firewall, flow: Flow) -> FirewallDecision:
+def decide(snap: Snapshot, firewall: Firewall, flow: Flow) -> FirewallDecision:
+    """Evaluate the firewall's policy for one flow (not cached: a matrix never asks about the same flow twice, and
+    the rules it may match are already looked up by destination)."""
     policy = compiled_policy(snap, firewall)
     notes: list[str] = []
     if policy.threat_intel_mode.lower() == "deny":
@@ -113,8 +111,8 @@ def _decide(snap: Snapshot, firewall: Firewall, flow: Flow) -> FirewallDecision:
                                         rule.name, rule.rule_type, notes=notes)
             decision.upstream_ip = f"{rule.raw.get('translatedAddress') or rule.raw.get('translatedFqdn')}:{rule.raw.get('translatedPort')}"
             return decision
-    for rule in policy.network_candidates(dst):
-        if rule.matches_network(src, flow.protocol, flow.port):
+    for rule in policy.network_candidates(dst, flow.protocol, flow.port):
+        if rule.source_ok(src):
             return _verdict(snap, firewall, flow, rule, notes)
     app = flow.app_protocol
     if app:

@@ -38,15 +38,20 @@ class CompiledRule:
     raw: dict = field(default_factory=dict)
 
     def matches_network(self, src: int, protocol: str, port: int) -> bool:
-        return self._source_ok(src) and self._protocol_ok(protocol, port)
+        return self.source_ok(src) and self.protocol_ok(protocol, port)
 
     def matches_application(self, src: int, app_protocol: str, port: int) -> bool:
-        return self._source_ok(src) and (app_protocol.lower(), port) in self.app_protocols
+        return self.source_ok(src) and (app_protocol.lower(), port) in self.app_protocols
 
-    def _source_ok(self, src: int) -> bool:
-        return self.sources is ANY or any(lo <= src <= hi for lo, hi in self.sources)
+    def source_ok(self, src: int) -> bool:
+        if self.sources is ANY:
+            return True
+        for lo, hi in self.sources:
+            if lo <= src <= hi:
+                return True
+        return False
 
-    def _protocol_ok(self, protocol: str, port: int) -> bool:
+    def protocol_ok(self, protocol: str, port: int) -> bool:
         proto = protocol.upper()
         if proto == "ICMP":
             return "ICMP" in self.protocols or ("ANY" in self.protocols and self.ports is ANY)
@@ -76,12 +81,14 @@ class CompiledPolicy:
 
     candidate_cache: dict = field(default_factory=dict)
 
-    def network_candidates(self, dst: int) -> list[CompiledRule]:
-        """Network rules whose destination contains dst, in evaluation order (cached per address)."""
-        found = self.candidate_cache.get(dst)
+    def network_candidates(self, dst: int, protocol: str, port: int) -> list[CompiledRule]:
+        """Network rules whose destination contains dst and whose protocols and ports take (protocol, port), in
+        evaluation order (cached per address, protocol and port): only their sources are left to check."""
+        key = (dst, protocol, port)
+        found = self.candidate_cache.get(key)
         if found is None:
-            hits = {r.ordinal: r for r in self.network_index.all_matches(dst)}
-            found = self.candidate_cache[dst] = [hits[k] for k in sorted(hits)]
+            hits = {r.ordinal: r for r in self.network_index.all_matches(dst) if r.protocol_ok(protocol, port)}
+            found = self.candidate_cache[key] = [hits[k] for k in sorted(hits)]
         return found
 
     def application_candidates(self, fqdn: str) -> list[CompiledRule]:

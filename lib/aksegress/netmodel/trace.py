@@ -150,7 +150,7 @@ class _Walk:
         flow = Flow(src.ip, dst_ip, r.protocol, r.port, self.dst.fqdn)
         decision = self.decision = decide(snap, fw, flow)
         r.firewall = decision
-        self.hops[-1].matched = decision.explain()
+        explanation = self.hops[-1].matched = decision.explain()
         r.confidence = weakest(r.confidence, decision.confidence)
         endpoint = snap.endpoints.get(dst_ip)
         if not decision.allowed:
@@ -159,7 +159,7 @@ class _Walk:
                 fw_res = resolve_from_firewall(snap, fw, self.dst.fqdn)
                 zone_fix = Fix(fw_res.zone_id, "virtualNetworkLinks", fw_res.fix) if fw_res.failure and fw_res.fix else None
             prefix = str(src.subnet.prefixes[0]) if src.subnet.prefixes else src.ip
-            self.fail(DENIED_BY_FIREWALL, decision.explain(),
+            self.fail(DENIED_BY_FIREWALL, explanation,
                       fixes.firewall_allow(snap, fw, prefix, dst_ip, r.protocol, r.port, self.dst.fqdn, endpoint is not None, zone_fix),
                       "Firewall", context={"phase": decision.phase, "rule": decision.rule or "default deny"})
         onward = dst_ip
@@ -254,15 +254,12 @@ class _Walk:
 
     # ---- gates -------------------------------------------------------------------------------------------------
     def _peering_gate(self, local: str, remote: str) -> None:
-        snap = self.snap
-        if not peering_connected(snap, local, remote):
-            self.fail(PEERING_NOT_CONNECTED, f"the peering between {snap.vnets[local].name} and {snap.vnets[remote].name} is not "
-                      "Connected on both sides.", fixes.peering_fix(snap, local, remote), "Peering")
-        for a, b in ((local, remote), (remote, local)):
-            peering = snap.peering(a, b)
-            if not peering.allow_access:
-                self.fail(PEERING_ACCESS_DISABLED, f"peering {peering.name} has allowVirtualNetworkAccess=false; modelled as blocking "
-                          "both directions.", fixes.access_fix(peering), "Peering", "?")
+        key = ("peering-gate", local, remote)
+        failure = self.snap.cache.get(key, False)
+        if failure is False:
+            failure = self.snap.cache[key] = _peering_failure(self.snap, local, remote)
+        if failure is not None:
+            self.fail(*failure)
 
     def _maybe_unconnected_peering(self, local: str, dst_ip: str) -> None:
         snap = self.snap
@@ -298,3 +295,17 @@ class _Walk:
     @staticmethod
     def _route_text(hop: NextHop) -> str:
         return hop.route.describe() if hop.route else "no matching route"
+
+
+def _peering_failure(snap: Snapshot, local: str, remote: str) -> tuple | None:
+    """Why traffic cannot cross the peering between two VNets, as ``fail`` arguments; None when it can (the same for
+    every flow, so traces ask once per pair)."""
+    if not peering_connected(snap, local, remote):
+        return (PEERING_NOT_CONNECTED, f"the peering between {snap.vnets[local].name} and {snap.vnets[remote].name} is not "
+                "Connected on both sides.", fixes.peering_fix(snap, local, remote), "Peering")
+    for a, b in ((local, remote), (remote, local)):
+        peering = snap.peering(a, b)
+        if not peering.allow_access:
+            return (PEERING_ACCESS_DISABLED, f"peering {peering.name} has allowVirtualNetworkAccess=false; modelled as blocking "
+                    "both directions.", fixes.access_fix(peering), "Peering", "?")
+    return None
