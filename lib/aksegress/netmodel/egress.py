@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -80,8 +81,13 @@ class EgressReadiness:
     ready: bool
     bypassing_subnets: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    table: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    rows: list[dict] = field(default_factory=list, repr=False)
     bypasses: list[Bypass] = field(default_factory=list)
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """One row per probe traced (built when first read: the health check of many subnets reads only the verdicts)."""
+        return pd.DataFrame(self.rows)
 
     def explain(self) -> str:
         if self.ready:
@@ -136,9 +142,8 @@ def egress_readiness(snap: Snapshot, subject: Cluster | Subnet | str, include_co
                              "status": status, "disposition": result.disposition, "via_firewall": via_fw,
                              "rule": result.rule,
                              "reason": result.reason, "fix": result.fix.sentence() if result.fix else None})
-    table = pd.DataFrame(rows)
     return EgressReadiness(label, [f"{snap.vnets[s.vnet_id].name}/{s.name}" for s in subnets], not bypass and not missing and not around,
-                           bypass, list(dict.fromkeys(missing)), table, around)
+                           bypass, list(dict.fromkeys(missing)), rows, around)
 
 
 def _subject(snap: Snapshot, ref: str):
