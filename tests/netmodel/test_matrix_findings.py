@@ -1,6 +1,8 @@
 """Reachability matrix and estate-wide findings."""
 
 from aksegress.netmodel import findings, reachability_matrix
+from aksegress.netmodel.health import health_report
+from aksegress.netmodel.matrix import matrix_cells
 from tests.netmodel.estate import app_rule, article, collection, network_rule, rcg
 
 
@@ -58,6 +60,7 @@ def test_allow_forwarded_traffic_false_on_a_spoke_to_hub_peering_is_an_error_wit
     estate.props("spoke1-to-hub")["allowForwardedTraffic"] = False
     finding = _kinds(estate)["forwarded-traffic-disabled"]
     assert finding.severity == "Error" and finding.confidence == "C" and "reported not to enforce" in finding.message
+    assert "the egress of cluster privateaksspoke1" in finding.message
 
 
 def test_a_healthy_article_estate_reports_only_the_broad_rule_and_the_hub_gateway_no_spoke_uses():
@@ -72,3 +75,38 @@ def test_a_spoke_using_the_hub_gateway_through_gateway_transit_has_no_gateway_fi
         estate.props(f"{spoke}-to-hub")["useRemoteGateways"] = True
         estate.props(f"hub-to-{spoke}")["allowGatewayTransit"] = True
     assert "gateway-transit-missing" not in {f.kind for f in findings(estate.snapshot())}
+
+
+def _spoke2_to_vm_spoke3(estate, intended: bool):
+    """The one flow vm-spoke2 -> vm-spoke3 TCP 443, allowed by a network rule (so not SNATed), with or without intent."""
+    estate.add(rcg(estate.get("fw-policy"), "east-west", 150, [collection("c", 100, "Allow", [
+        network_rule("spoke2-to-vm3", ["10.2.0.0/16"], ["10.3.8.4"], ["443"])])]))
+    snap = estate.snapshot()
+    intent = {(snap.find_vnet("vnet-spoke2").id, snap.find_vm("vm-spoke3").id)} if intended else set()
+    return snap, matrix_cells(snap, ["vm-spoke2"], ["vm-spoke3"], intent=intent)
+
+
+def _forwarded_findings(snap, cells):
+    return [f for f in health_report(snap, cells, intent_known=True).findings if f.kind == "forwarded-traffic-disabled"]
+
+
+def test_a_peering_refusing_forwarded_traffic_is_reported_with_the_intended_flow_that_crosses_it():
+    estate = article()
+    estate.props("spoke3-to-hub")["allowForwardedTraffic"] = False
+    snap, cells = _spoke2_to_vm_spoke3(estate, intended=True)
+    [finding] = _forwarded_findings(snap, cells)
+    assert finding.resource.endswith("/virtualnetworkpeerings/spoke3-to-hub") and "vm-spoke2 -> vm-spoke3 TCP/443" in finding.message
+    assert finding.fix == "set allowForwardedTraffic=true on spoke3-to-hub"
+
+
+def test_a_peering_refusing_forwarded_traffic_only_a_flow_meant_to_be_denied_crosses_is_not_reported():
+    estate = article()
+    estate.props("spoke3-to-hub")["allowForwardedTraffic"] = False
+    assert _forwarded_findings(*_spoke2_to_vm_spoke3(estate, intended=False)) == []
+
+
+def test_a_peering_refusing_forwarded_traffic_that_no_flow_or_egress_crosses_is_not_reported():
+    estate = article()
+    estate.props("spoke3-to-hub")["allowForwardedTraffic"] = False
+    snap = estate.snapshot()
+    assert _forwarded_findings(snap, matrix_cells(snap)) == [] and "forwarded-traffic-disabled" not in _kinds(estate)

@@ -3,16 +3,20 @@ prerequisites, zone links nobody can use, peering flags, and egress that bypasse
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import pandas as pd
 
 from aksegress.netmodel.dns import policy_dns
 from aksegress.netmodel.firewall_decision import compiled_policy
+from aksegress.netmodel.matrix import Cell
 from aksegress.netmodel.policy import CompiledRule
 from aksegress.netmodel.routes import next_hop
-from aksegress.netmodel.snapshot import Snapshot
+from aksegress.netmodel.snapshot import Firewall, Snapshot
 from aksegress.netmodel.verdicts import CONFIDENCE_TEXT
+
+_INTERNET_PROBE = "20.0.0.1"
 
 
 @dataclass
@@ -152,15 +156,48 @@ def _dns_findings(snap: Snapshot) -> list[Finding]:
     return out
 
 
+def _forwarded_traffic_findings(snap: Snapshot, cells: Iterable[Cell]) -> list[Finding]:
+    """A VNet's link to a firewall's hub that refuses forwarded traffic, reported only where a flow needs it: a cluster's
+    egress through that firewall (its replies from the Internet arrive forwarded), or a flow the firewall allows without
+    SNAT (intended, or of unknown intent) whose packets enter the far VNet, and whose replies enter the source VNet,
+    with an address from outside the hub."""
+    needs: dict[str, list[str]] = {}
+
+    def need(vnet_id: str, firewall: Firewall, flow: str) -> None:
+        peering = snap.peering(vnet_id, firewall.vnet_id) if vnet_id and vnet_id != firewall.vnet_id else None
+        if peering is not None and not peering.allow_forwarded:
+            needs.setdefault(peering.id, []).append(flow)
+
+    for cluster in sorted(snap.clusters.values(), key=lambda c: (c.name, c.id)):
+        for subnet in (snap.subnets[s] for s in dict.fromkeys(cluster.node_subnet_ids) if s in snap.subnets):
+            hop = next_hop(snap, subnet, _INTERNET_PROBE)
+            firewall = snap.firewall_at(hop.next_hop_ip) if hop.next_hop_type == "VirtualAppliance" else None
+            if firewall is not None:
+                need(subnet.vnet_id, firewall, f"the egress of cluster {cluster.name} (replies from the Internet)")
+    for cell in cells:
+        result, decision = cell.result, cell.result.firewall
+        if cell.intended is False or decision is None or not decision.allowed or decision.snat:
+            continue
+        firewall = next((snap.firewalls.get(h.resource_id) for h in result.hops if h.type == "VirtualAppliance"), None)
+        if firewall is None:
+            continue
+        flow = f"{cell.source.label} -> {cell.destination.label} {result.protocol}/{result.port}"
+        need(snap.vnet_of_ip(decision.upstream_ip or result.destination_ip), firewall, flow)
+        if result.delivered:
+            need(cell.source.subnet.vnet_id, firewall, f"the replies of {flow}")
+    out = []
+    for peering_id, flows in needs.items():
+        peering = snap.peerings[peering_id]
+        named = ", ".join(flows[:3]) + (f" and {len(flows) - 3} more" if len(flows) > 3 else "")
+        out.append(Finding("forwarded-traffic-disabled", "Error", peering.id,
+                           f"peering {peering.name} has allowForwardedTraffic=false, so {snap.vnets[peering.vnet_id].name} does not "
+                           f"accept traffic the hub firewall forwards (documented requirement), which {named} needs. Azure has been "
+                           "reported not to enforce this in all cases.", "C", f"set allowForwardedTraffic=true on {peering.name}"))
+    return out
+
+
 def _network_findings(snap: Snapshot) -> list[Finding]:
     out: list[Finding] = []
-    hubs = {fw.vnet_id for fw in snap.firewalls.values()}
-    for peering in snap.peerings.values():
-        if peering.remote_vnet_id in hubs and peering.vnet_id not in hubs and not peering.allow_forwarded:
-            out.append(Finding("forwarded-traffic-disabled", "Error", peering.id,
-                               f"peering {peering.name} has allowForwardedTraffic=false, so {snap.vnets[peering.vnet_id].name} does not "
-                               "accept traffic the hub firewall forwards (documented requirement). Azure has been reported not to "
-                               "enforce this in all cases.", "C", f"set allowForwardedTraffic=true on {peering.name}"))
     gateway_hubs = {g.vnet_id for g in snap.gateways.values()}
     for peering in snap.peerings.values():
         back = snap.peering(peering.remote_vnet_id, peering.vnet_id)
@@ -175,16 +212,18 @@ def _network_findings(snap: Snapshot) -> list[Finding]:
     for cluster in snap.clusters.values():
         for subnet_id in cluster.node_subnet_ids:
             subnet = snap.subnets.get(subnet_id)
-            if subnet and next_hop(snap, subnet, "20.0.0.1").next_hop_type == "Internet":
+            if subnet and next_hop(snap, subnet, _INTERNET_PROBE).next_hop_type == "Internet":
                 out.append(Finding("egress-bypasses-firewall", "Error", subnet.id,
                                    f"node subnet {subnet.name} of cluster {cluster.name} sends 0.0.0.0/0 to the Internet, bypassing the firewall.",
                                    fix="associate a route table with 0.0.0.0/0 -> VirtualAppliance <firewall IP>"))
     return out
 
 
-def findings(snap: Snapshot) -> list[Finding]:
-    """Every estate-wide finding, errors first."""
-    found = _rule_findings(snap) + _policy_findings(snap) + _dns_findings(snap) + _network_findings(snap)
+def findings(snap: Snapshot, cells: Iterable[Cell] = ()) -> list[Finding]:
+    """Every estate-wide finding, errors first; ``cells`` (traced flows joined with intent) are the flows besides the
+    clusters' egress that a peering finding may be needed for."""
+    found = (_rule_findings(snap) + _policy_findings(snap) + _dns_findings(snap) + _network_findings(snap)
+             + _forwarded_traffic_findings(snap, cells))
     return sorted(found, key=lambda f: (f.severity != "Error", f.kind))
 
 

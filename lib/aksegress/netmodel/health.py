@@ -108,5 +108,5 @@ def _cell_findings(cells: list[Cell]) -> list[Finding]:
 
 def health_report(snap: Snapshot, cells: list[Cell], *, intent_known: bool, skipped: list[str] | None = None) -> HealthReport:
     """The health check of ``snap`` over ``cells``; intent of each cell is the caller's (``intent_known=False``: unknown)."""
-    found = sorted(findings(snap) + _cell_findings(cells), key=lambda f: (f.severity != "Error", f.kind))
+    found = sorted(findings(snap, cells) + _cell_findings(cells), key=lambda f: (f.severity != "Error", f.kind))
     return HealthReport(cells, intent_known, subnet_egress(snap), found, list(skipped or []))
