@@ -31,12 +31,18 @@ CONFIDENCE_TEXT = {
     "?": "This verdict rests on a rule the reference marks unresolved [?]; confirm it with a live probe.",
 }
 _ORDER = {"D": 0, "O": 0, "C": 1, "?": 2}
+_DEFINITE = frozenset(("D", "", "O"))
 
 
 def weakest(*marks: str) -> str:
-    if all(m in ("D", "", "O") for m in marks):
-        return "D"
-    return max((m for m in marks if m), key=lambda m: _ORDER.get(m, 0), default="D")
+    """The weakest confidence mark among ``marks`` ("D" when all are documented or observed); asked several times per trace."""
+    worst, rank, definite = "D", -1, True
+    for mark in marks:
+        if mark not in _DEFINITE:
+            definite = False
+        if mark and _ORDER.get(mark, 0) > rank:
+            worst, rank = mark, _ORDER.get(mark, 0)
+    return "D" if definite else worst
 
 
 @dataclass
