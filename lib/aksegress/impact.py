@@ -94,7 +94,6 @@ def planned_snapshot(snap: Snapshot, changes: Iterable[tuple[str, str, dict | No
         touched = True
         if before is not None:
             after["type"] = before.get("_type")
-            resources.pop(rid)
         _lay_over(resources, rid, flatten([after]))
     if not touched:
         return None
@@ -102,7 +101,8 @@ def planned_snapshot(snap: Snapshot, changes: Iterable[tuple[str, str, dict | No
 
 
 def _lay_over(resources: dict[str, dict], rid: str, flattened: dict[str, dict]) -> None:
-    """The changed resource replaces its entry; its inline children update theirs, as ``flatten`` merges a resource seen twice."""
+    """The changed resource replaces its entry where it stands (so the order of a VNet's subnets, which picks its
+    source, stays); its inline children update theirs, as ``flatten`` merges a resource seen twice."""
     for key, entry in flattened.items():
         existing = resources.get(key)
         if key == rid or existing is None:
