@@ -1,7 +1,8 @@
 """Benchmark of a plan's reachability impact on netmodel_bench's synthetic estate (prints figures, asserts nothing).
 
-The plan adds one rule collection group allowing the first spoke denied by default to cluster 0's API server; the impact is the
-intent matrix (every spoke to every cluster) on the estate and on the estate with the plan laid over it.
+The plan adds one rule collection group allowing the first spoke denied by default to cluster 0's API server (and, as a
+wider change, every spoke); the impact is the intent matrix (every spoke to every cluster) on the estate and on the
+estate with the plan laid over it, traced only where the change can reach.
 Run: .venv/bin/python bench/impact_bench.py [--spokes 300] [--small 30]
 """
 
@@ -35,19 +36,27 @@ def estate_params(spokes: int) -> _EstateParams:
         test_vm=SimpleNamespace(name=f"vm-s{i}"), cluster=SimpleNamespace(name=f"aks{i}")) for i in range(spokes)})
 
 
-def opening_change(snap: Snapshot) -> tuple[str, tuple[str, str, dict]]:
-    """A new rule collection group, first in priority, with an application rule allowing a VM that cluster 0's API server denies."""
-    cluster = snap.clusters[_id("rg-s0", "Microsoft.ContainerService/managedClusters", "aks0").lower()]
-    destination = destination_for_cluster(cluster)
-    denied = next(vm for vm in snap.vms.values() if vm.name != "vm-s0"
-                  and _default_deny(trace(snap, source_for_vm(snap, vm), destination, 443)))
-    source = source_for_vm(snap, denied)
+def _cluster0(snap: Snapshot):
+    return snap.clusters[_id("rg-s0", "Microsoft.ContainerService/managedClusters", "aks0").lower()]
+
+
+def _access_group(sources: list[str], fqdn: str) -> tuple[str, str, dict]:
+    """The creation of a rule collection group, first in priority, with one application rule from ``sources`` to ``fqdn``."""
     rid = _id("hub", "Microsoft.Network/firewallPolicies", "policy") + "/ruleCollectionGroups/bench-access"
     body = {"properties": {"priority": 100, "ruleCollections": [{
         "ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "bench", "priority": 100, "action": {"type": "Allow"},
-        "rules": [{"ruleType": "ApplicationRule", "name": "api", "sourceAddresses": [f"{source.ip}/32"], "targetFqdns": [cluster.private_fqdn],
+        "rules": [{"ruleType": "ApplicationRule", "name": "api", "sourceAddresses": sources, "targetFqdns": [fqdn],
                    "protocols": [{"protocolType": "Https", "port": 443}]}]}]}}
-    return denied.name, ("create", rid, body)
+    return "create", rid, body
+
+
+def opening_change(snap: Snapshot) -> tuple[str, tuple[str, str, dict]]:
+    """A new rule allowing a VM that cluster 0's API server denies by default."""
+    cluster = _cluster0(snap)
+    destination = destination_for_cluster(cluster)
+    denied = next(vm for vm in snap.vms.values() if vm.name != "vm-s0"
+                  and _default_deny(trace(snap, source_for_vm(snap, vm), destination, 443)))
+    return denied.name, _access_group([f"{source_for_vm(snap, denied).ip}/32"], cluster.private_fqdn)
 
 
 def _default_deny(result) -> bool:
@@ -68,8 +77,12 @@ def measure(spokes: int) -> dict:
     vnet = next(iter(snap.raw.values()))
     tag_only = reachability_impact(params, snap, [("update", vnet["id"], {**vnet, "tags": {"cost": "1"}})])
     tag_seconds = time.perf_counter() - t0
+    snap = Snapshot.from_resources(resources)
+    t0 = time.perf_counter()
+    wide = reachability_impact(params, snap, [_access_group(["10.0.0.0/8"], _cluster0(snap).private_fqdn)])
+    wide_seconds = time.perf_counter() - t0
     return {"spokes": spokes, "cells": spokes * spokes, "impact_s": seconds, "impact": f"(rule for {opened_from}) {impact.summary()}", "tag_s": tag_seconds,
-            "tag": tag_only.summary()}
+            "tag": tag_only.summary(), "wide_s": wide_seconds, "wide_opens": len(wide.opens), "wide_closes": len(wide.closes)}
 
 
 def main() -> None:
@@ -81,6 +94,7 @@ def main() -> None:
     for r in results:
         print(f"{r['spokes']:>4} spokes ({r['cells']} cells per matrix): impact of one new rule {r['impact_s']:.2f} s -> {r['impact'][:120]}; "
               f"tag-only change {r['tag_s'] * 1e3:.1f} ms -> {r['tag']}")
+        print(f"      one rule for every spoke to cluster 0: {r['wide_s']:.2f} s -> opens {r['wide_opens']}, closes {r['wide_closes']}")
     small, big = results
     growth = big["impact_s"] / small["impact_s"]
     print(f"growth {small['spokes']} -> {big['spokes']} spokes: cells x{big['cells'] / small['cells']:.0f}, impact time x{growth:.1f}")

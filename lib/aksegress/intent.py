@@ -98,8 +98,12 @@ def reachability(params, snap: Snapshot, port: int = 443, protocol: str = "TCP",
     out = Reachability()
     intent = intended_flows(params)
     sources, destinations = endpoints(params, snap, out.skipped)
-    pairs = [((src_key, dst_key), source, destination) for src_key, source in sources.items() for dst_key, destination in destinations.items()
-             if source is not None and destination is not None and (only is None or (src_key, dst_key) in only)]
+    if only is None:
+        keys = [(s, d) for s in sources for d in destinations]
+    else:
+        order = {k: i for i, k in enumerate(sources)}, {k: i for i, k in enumerate(destinations)}
+        keys = sorted((k for k in only if k[0] in order[0] and k[1] in order[1]), key=lambda k: (order[0][k[0]], order[1][k[1]]))
+    pairs = [(key, sources[key[0]], destinations[key[1]]) for key in keys if sources[key[0]] is not None and destinations[key[1]] is not None]
     out.cells = keyed_cells(snap, pairs, port, protocol, intent)
     return out
 

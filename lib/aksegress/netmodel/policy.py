@@ -195,14 +195,13 @@ def _ports(values: list) -> list[tuple[int, int]] | None:
     return out
 
 
-def _reusable_rule(snap: Snapshot, firewall: Firewall, rule: dict, base: dict, proxy: bool) -> CompiledRule:
-    """The compiled rule, taken from ``snap.shared`` when this very rule object was compiled before with the same
-    collection, firewall and DNS proxy setting; a rule that reads other resources (IP groups, FQDNs resolved by the
-    firewall) is always compiled afresh."""
+def _reusable_rule(snap: Snapshot, firewall: Firewall, rule: dict, base: dict, proxy: bool, context: tuple) -> CompiledRule:
+    """The compiled rule, taken from ``snap.shared`` when this very rule object was compiled before in the same
+    ``context`` (firewall, DNS proxy setting, collection); a rule that reads other resources (IP groups, FQDNs resolved
+    by the firewall) is always compiled afresh."""
     if rule.get("sourceIpGroups") or rule.get("destinationIpGroups") or rule.get("destinationFqdns"):
         return _compile_rule(snap, firewall, rule, base, proxy)
     table = snap.shared.setdefault("compiled-rules", {})
-    context = (firewall.id, proxy, *(v for k, v in base.items() if k != "ordinal"))
     hit = table.get(id(rule))
     if hit is not None and hit[0] is rule and hit[1] == context:
         compiled = copy.copy(hit[2])
@@ -251,8 +250,9 @@ def compile_policy(snap: Snapshot, firewall: Firewall) -> CompiledPolicy:
             action = (rc.get("action") or {}).get("type") or ("Dnat" if "Nat" in rc.get("ruleCollectionType", "") else "Deny")
             base = {"policy": policy["name"], "group": rcg["name"], "group_priority": group_priority,
                     "collection": rc.get("name", ""), "collection_priority": int(rc.get("priority") or 0), "action": action}
+            context = (firewall.id, proxy, *base.values())
             for rule in rc.get("rules") or []:
-                rules.append(_reusable_rule(snap, firewall, rule, {**base, "ordinal": len(rules)}, proxy))
+                rules.append(_reusable_rule(snap, firewall, rule, {**base, "ordinal": len(rules)}, proxy, context))
     network_index, app_exact, app_wildcard, app_any, nat = PrefixIndex(), {}, {}, [], []
     for rule in rules:
         if rule.phase == "Network":

@@ -124,14 +124,19 @@ def _system_routes(snap: Snapshot, subnet: Subnet, user: list[Route]) -> list[Ro
 
 
 def _endpoint_routes(snap: Snapshot, vnet_id: str) -> list[Route]:
-    reach = {vnet_id, *connected_peers(snap, vnet_id)}
-    routes = []
-    for endpoint in snap.endpoints.values():
-        sub = snap.subnets.get(endpoint.subnet_id)
-        if sub and sub.vnet_id in reach:
-            routes.append(Route("Default", "Active", Prefix.parse(endpoint.ip + "/32"), "InterfaceEndpoint",
-                                origin_id=endpoint.id, remote_vnet_id=sub.vnet_id))
-    return routes
+    """The /32 of every private endpoint in the VNet or a connected peer, in the snapshot's order (endpoints are
+    grouped by VNet once per snapshot, so a subnet's routes do not walk every endpoint of the estate)."""
+    by_vnet = snap.cache.get(("endpoints-by-vnet",))
+    if by_vnet is None:
+        by_vnet = snap.cache[("endpoints-by-vnet",)] = {}
+        for position, endpoint in enumerate(snap.endpoints.values()):
+            sub = snap.subnets.get(endpoint.subnet_id)
+            if sub:
+                by_vnet.setdefault(sub.vnet_id, []).append((position, endpoint))
+    reach = [v for v in {vnet_id, *connected_peers(snap, vnet_id)} if v in by_vnet]
+    found = sorted((item + (vnet,) for vnet in reach for item in by_vnet[vnet]), key=lambda hit: hit[0])
+    return [Route("Default", "Active", Prefix.parse(endpoint.ip + "/32"), "InterfaceEndpoint", origin_id=endpoint.id, remote_vnet_id=vnet)
+            for _, endpoint, vnet in found]
 
 
 def effective_routes(snap: Snapshot, subnet: Subnet | str, *, apply_route_table: bool = True) -> list[Route]:
