@@ -27,6 +27,7 @@ the user under `properties.backReferenceProperty` and the network rules refuse t
 from __future__ import annotations
 
 import dataclasses
+import json
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -79,6 +80,20 @@ class Emulator:
         self.stop()
 
 
+class _StoredPrincipals:
+    """Service principals made through `POST /_emulator/principals`, kept in the state file's settings."""
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def get(self, client_id: str) -> dict | None:
+        value = self._store.setting(f"service-principal:{client_id}")
+        return json.loads(value) if value else None
+
+    def __setitem__(self, client_id: str, entry: dict) -> None:
+        self._store.set_setting(f"service-principal:{client_id}", json.dumps(entry))
+
+
 def _setting(store: Store, key: str, make) -> str:
     value = store.setting(key)
     if value is None:
@@ -115,7 +130,7 @@ def start_emulator(state_path: str | Path, tenant_id: str | None = None, subscri
         store.add_subscription(str(uuid.uuid4()), tenant_id, "Emulated subscription")
     tokens = TokenService(tenant_id, _setting(store, "client_id", lambda: str(uuid.uuid4())),
                           _setting(store, "client_secret", lambda: secrets.token_urlsafe(24)),
-                          _setting(store, "signing_key", lambda: secrets.token_hex(32)).encode())
+                          _setting(store, "signing_key", lambda: secrets.token_hex(32)).encode(), _StoredPrincipals(store))
     profile = PROFILES[latency_profile]
     if principal_replication_seconds is not None:
         profile = dataclasses.replace(profile, principal_replication_seconds=principal_replication_seconds)

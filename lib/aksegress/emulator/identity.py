@@ -1,7 +1,8 @@
 """A tiny Entra-ID-like token service and the cloud metadata document, enough for azure-identity, MSAL and az.
 
 Tokens are JWTs (HS256 with a secret kept in the state file, so they outlive restarts) carrying the claims
-az and ARM look at: tid, oid, appid, aud, iss, exp. ARM requests are accepted only with such a token.
+az and ARM look at: tid, oid, appid, aud, iss, exp. ARM requests are accepted only with such a token. Besides the
+emulator's own app registration, service principals made later (`add_principal`) get tokens the same way.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import time
 import uuid
 from datetime import UTC, datetime
@@ -29,18 +31,41 @@ def _unb64(text: str) -> bytes:
 
 
 class TokenService:
-    """Issues client-credentials tokens for one tenant and one app registration, and checks them."""
+    """Issues client-credentials tokens for one tenant and its app registrations, and checks them.
 
-    def __init__(self, tenant_id: str, client_id: str, client_secret: str, signing_key: bytes):
+    `principals` is where other service principals are kept: a mapping-like store of client id to
+    {"name", "secret", "objectId"} with `get` and item assignment (the emulator keeps it in its state file).
+    """
+
+    def __init__(self, tenant_id: str, client_id: str, client_secret: str, signing_key: bytes, principals=None):
         self.tenant_id, self.client_id, self.client_secret = tenant_id, client_id, client_secret
         self._key = signing_key
         self.object_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant_id}/{client_id}"))
+        self.principals = principals if principals is not None else {}
 
-    def mint(self, audience: str = "https://management.core.windows.net/", lifetime: int = 3600) -> str:
+    def add_principal(self, name: str) -> dict:
+        """A new service principal (client id, secret, object id) with no roles."""
+        client_id = str(uuid.uuid4())
+        entry = {"name": name, "secret": secrets.token_urlsafe(24),
+                 "objectId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.tenant_id}/{client_id}"))}
+        self.principals[client_id] = entry
+        return {"clientId": client_id, "clientSecret": entry["secret"], "objectId": entry["objectId"], "name": name}
+
+    def _client(self, client_id: str | None) -> tuple[str, str] | None:
+        """(secret, object id) of a known client."""
+        if client_id == self.client_id:
+            return self.client_secret, self.object_id
+        entry = self.principals.get(client_id) if client_id else None
+        return (entry["secret"], entry["objectId"]) if entry else None
+
+    def mint(self, audience: str = "https://management.core.windows.net/", lifetime: int = 3600,
+             client_id: str | None = None) -> str:
+        client_id = client_id or self.client_id
+        object_id = self._client(client_id)[1]
         now = int(time.time())
         claims = {"aud": audience, "iss": f"https://sts.windows.net/{self.tenant_id}/", "iat": now, "nbf": now,
-                  "exp": now + lifetime, "tid": self.tenant_id, "oid": self.object_id, "sub": self.object_id,
-                  "appid": self.client_id, "idtyp": "app", "ver": "1.0"}
+                  "exp": now + lifetime, "tid": self.tenant_id, "oid": object_id, "sub": object_id,
+                  "appid": client_id, "idtyp": "app", "ver": "1.0"}
         signing_input = _b64(b'{"typ":"JWT","alg":"HS256"}') + "." + _b64(json.dumps(claims).encode())
         return signing_input + "." + _b64(hmac.new(self._key, signing_input.encode(), hashlib.sha256).digest())
 
@@ -97,18 +122,19 @@ class TokenService:
             return 400, _aad_error("invalid_request", f"AADSTS90002: Tenant '{tenant}' not found.")
         if form.get("grant_type") != "client_credentials":
             return 400, _aad_error("unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
-        if form.get("client_id") != self.client_id:
+        client = self._client(form.get("client_id"))
+        if client is None:
             return 400, _aad_error("unauthorized_client",
                                    f"AADSTS700016: Application with identifier '{form.get('client_id')}' was not found "
                                    f"in the directory '{self.tenant_id}'.")
-        if not hmac.compare_digest(form.get("client_secret", ""), self.client_secret):
+        if not hmac.compare_digest(form.get("client_secret", ""), client[0]):
             return 401, _aad_error("invalid_client", "AADSTS7000215: Invalid client secret provided.")
         scope = form.get("scope", "https://management.core.windows.net//.default").split()[0]
         audience = scope[: -len("/.default")] if scope.endswith("/.default") else scope
         if audience.endswith("//"):
             audience = audience[:-1]
         return 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
-                     "access_token": self.mint(audience)}
+                     "access_token": self.mint(audience, client_id=form["client_id"])}
 
 
 def _aad_error(code: str, description: str) -> dict:

@@ -11,7 +11,10 @@ Routes outside ARM's paths:
   GET  /_emulator/health, GET /_emulator/counters, POST /_emulator/counters/reset,
   POST /_emulator/faults {"method", "type", "code", "message", "times"}   (bearer token required)
   GET/POST /_emulator/chaos {"rate", "kinds", "seed"}, POST /_emulator/holds {"method", "type", "seconds"},
-  POST /_emulator/holds/release
+  POST /_emulator/holds/release, POST /_emulator/principals {"name"} (a service principal with no roles; the
+  emulator's own principal only)
+
+Every ARM request is authorised for the token's principal by Azure RBAC (`access.py`) before it is counted.
 
 Counters cover authenticated ARM requests only: `reads` (GET/HEAD), `writes` (PUT/PATCH/DELETE), `actions`
 (POST: list credentials, run-command) and `polls` (async-operation status GETs, kept apart so LRO speed
@@ -28,6 +31,7 @@ from collections import defaultdict
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
+from aksegress.emulator import access
 from aksegress.emulator.chaos import KINDS, Chaos
 from aksegress.emulator.engine import Arm, ArmError, ArmPath, ArmRequest, ArmResponse, parse_path
 from aksegress.emulator.identity import TokenService, cloud_metadata
@@ -118,12 +122,12 @@ class EmulatorApp:
             form = dict(parse_qsl(body.read(_MAX_FORM_BYTES).decode("utf-8", "replace"), keep_blank_values=True))
             status, answer = self.tokens.token_response(segs[0], form)
             return ArmResponse(status, answer, {"Cache-Control": "no-store"})
-        self.tokens.check(request.headers.get("authorization"))
+        claims = self.tokens.check(request.headers.get("authorization"))
         request.body = body.read(MAX_BODY_BYTES)
         check_media_type(request.method, request.headers.get("content-type"), request.body)
         value = parse_json(request.body) if request.body else None
         if low[:1] == ["_emulator"]:
-            return self._operational(request, low[1:], value)
+            return self._operational(request, low[1:], value, claims)
         if "api-version" not in request.query:
             raise ArmError(400, "MissingApiVersionParameter",
                            "The api-version query parameter (?api-version=) is required for all requests.")
@@ -131,12 +135,23 @@ class EmulatorApp:
         check_api_version(request.query["api-version"], arm_path, value.get("location") if isinstance(value, dict) else None)
         if request.method == "PATCH" and isinstance(value, dict):
             check_tags(value.get("tags"))
+        if arm_path.sub:
+            self.arm.require_subscription(arm_path.sub)
+        grants = access.Grants(self.arm, claims["oid"], owner_everywhere=claims["oid"] == self.tokens.object_id)
+        access.authorize(grants, arm_path, request.method, value)
         kind = ("polls" if arm_path.kind == "operation" else "reads" if request.method in ("GET", "HEAD")
                 else "actions" if request.method == "POST" else "writes")
         self.counters.record(kind, _type_of(arm_path))
         self._misbehave(request.method, _type_of(arm_path), arm_path.kind == "operation")
         self.arm.settle()
-        return self._arm(arm_path, request)
+        if access.is_permissions_query(arm_path) and request.method == "GET":
+            self.arm.check_scope(ArmPath("collection", sub=arm_path.sub, rg=arm_path.rg))
+            return ArmResponse(200, access.permissions_answer(grants, arm_path.scope))
+        result = self._arm(arm_path, request)
+        if arm_path.kind == "subscriptions" and isinstance(result.body, dict):
+            result.body["value"] = [s for s in result.body.get("value", [])
+                                    if grants.sees_subscription(s.get("subscriptionId", ""))]
+        return result
 
     def _misbehave(self, method: str, arm_type: str, is_poll: bool) -> None:
         """Deal a fault when chaos is on, and hold the request while a test asks for it."""
@@ -187,7 +202,13 @@ class EmulatorApp:
             return _with_etag(operation(arm_path, request, handler))
         raise ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method '{method}'.")
 
-    def _operational(self, request: ArmRequest, rest: list[str], value) -> ArmResponse:
+    def _operational(self, request: ArmRequest, rest: list[str], value, claims: dict) -> ArmResponse:
+        if rest == ["principals"] and request.method == "POST":
+            if claims.get("oid") != self.tokens.object_id:
+                raise ArmError(403, "AuthorizationFailed", "Only the emulator's own principal may create principals.")
+            made = self.tokens.add_principal(_Settings(value, "principal").text("name", required=True))
+            return ArmResponse(201, dict(made, tenantId=self.tokens.tenant_id,
+                                         token=self.tokens.mint(lifetime=3650 * 24 * 3600, client_id=made["clientId"])))
         if rest == ["health"] and request.method == "GET":
             return ArmResponse(200, {"status": "ok", "tenantId": self.tokens.tenant_id,
                                      "subscriptions": [s for s, _, _ in self.arm.store.subscriptions()],

@@ -5,7 +5,8 @@ is a subscription, a resource group or any resource (a subnet too). Listing hono
 `atScope()` gives the assignments at and above the scope, `principalId eq '...'` (or `assignedTo('...')`)
 one principal's at, above and below it; with no filter, all three. `properties.scope` is the scope's id as
 stored, which `az aks create` compares exactly. Built-in role definitions are served, not stored, at the
-tenant (`/providers/...`) and under every subscription, and can be found by `roleName eq '...'`.
+tenant (`/providers/...`) and under every subscription; custom ones are PUT at a subscription or resource group
+scope and stored; both can be found by `roleName eq '...'` and `type eq 'BuiltInRole'|'CustomRole'`.
 """
 
 from __future__ import annotations
@@ -14,37 +15,13 @@ import re
 import time
 from datetime import UTC, datetime
 
+from aksegress.emulator.built_in_roles import BUILT_IN_ROLES
 from aksegress.emulator.engine import Arm, ArmError, ResourceHandler
 from aksegress.emulator.store import Record
 
 ASSIGNMENT = "Microsoft.Authorization/roleAssignments"
 DEFINITION = "Microsoft.Authorization/roleDefinitions"
 
-_READ_ONLY_COMMON = ["Microsoft.Authorization/*/read", "Microsoft.Insights/alertRules/*",
-                     "Microsoft.ResourceHealth/availabilityStatuses/read", "Microsoft.Resources/deployments/*",
-                     "Microsoft.Resources/subscriptions/resourceGroups/read", "Microsoft.Support/*"]
-BUILT_IN_ROLES = {
-    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": (
-        "Owner", "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.",
-        ["*"], []),
-    "b24988ac-6180-42a0-ab88-20f7382dd24c": (
-        "Contributor", "Grants full access to manage all resources, but does not allow you to assign roles in Azure "
-                       "RBAC, manage assignments in Azure Blueprints, or share image galleries.",
-        ["*"], ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write",
-                "Microsoft.Authorization/elevateAccess/Action", "Microsoft.Blueprint/blueprintAssignments/write",
-                "Microsoft.Blueprint/blueprintAssignments/delete", "Microsoft.Compute/galleries/share/action"]),
-    "acdd72a7-3385-48ef-bd42-f606fba81ae7": (
-        "Reader", "View all resources, but does not allow you to make any changes.", ["*/read"], []),
-    "4d97b98b-1d4f-4787-a291-c67834d212e7": (
-        "Network Contributor", "Lets you manage networks, but not access to them.",
-        [*_READ_ONLY_COMMON, "Microsoft.Network/*"], []),
-    "b12aa53e-6015-4669-85d0-8515ebb3ae7f": (
-        "Private DNS Zone Contributor", "Lets you manage private DNS zone resources, but not the virtual networks "
-                                        "they are linked to.",
-        [*_READ_ONLY_COMMON, "Microsoft.Network/privateDnsZones/*", "Microsoft.Network/privateDnsOperationResults/*",
-         "Microsoft.Network/privateDnsOperationStatuses/*", "Microsoft.Network/virtualNetworks/read",
-         "Microsoft.Network/virtualNetworks/join/action"], []),
-}
 _BUILT_IN_DATE = "2015-02-02T21:55:09.8806423Z"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _CLAUSE = re.compile(r"^(?:(atScope)\(\)|assignedTo\('([^']*)'\)|(\w+) eq '([^']*)')$", re.IGNORECASE)
@@ -85,20 +62,79 @@ def built_in_definition(sub: str, guid: str) -> Record | None:
     return Record(body["id"], DEFINITION, body)
 
 
+def custom_definition(arm: Arm, guid: str) -> Record | None:
+    """A custom role definition by its GUID, wherever in the tenant it was created."""
+    for record in arm.store.of_type(DEFINITION):
+        if record.body["name"].lower() == guid.lower():
+            return record
+    return None
+
+
+def role_permissions(arm: Arm, guid: str) -> list[dict]:
+    """The permission blocks of a built-in or custom role ([] for a role that no longer exists)."""
+    found = built_in_definition("", guid) or custom_definition(arm, guid)
+    return found.body["properties"]["permissions"] if found else []
+
+
+def _permission(block) -> dict:
+    if not isinstance(block, dict):
+        raise ArmError(400, "InvalidRoleDefinition", "Each entry of the role definition's permissions must be an object.")
+    lists = {}
+    for key in ("actions", "notActions", "dataActions", "notDataActions"):
+        value = block.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ArmError(400, "InvalidActionOrNotAction", f"The role definition's '{key}' must be a list of action strings.")
+        lists[key] = value
+    return lists
+
+
 class RoleDefinitionHandler(ResourceHandler):
-    """Built-in roles only; they are computed per request, never stored."""
+    """Built-in roles are computed per request, never stored; custom roles are stored where they were PUT."""
 
     type = DEFINITION
     etag_format = None
     tenant_level = True
+    update_status = 201
+    delete_returns_body = True
 
     def validate(self, arm, body, existing):
-        raise ArmError(405, "MethodNotAllowed", "The emulator serves Azure's built-in role definitions only; custom "
-                                                "role definitions are not supported.")
+        name, props = body["name"], body["properties"]
+        if not _GUID.match(name):
+            raise ArmError(400, "InvalidRoleDefinitionId",
+                           f"The role definition ID '{name}' is not valid. The role definition ID must be a GUID.")
+        if name.lower() in BUILT_IN_ROLES:
+            raise ArmError(400, "RoleDefinitionUpdateNotPermitted", "Built-in role definitions cannot be changed.")
+        role_name = str(props.get("roleName") or "").strip()
+        if not role_name:
+            raise ArmError(400, "RoleDefinitionNameNullOrEmpty", "The role definition name cannot be null or empty.")
+        scopes = props.get("assignableScopes")
+        if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and s.startswith("/") for s in scopes):
+            raise ArmError(400, "InvalidAssignableScopes", "The role definition must have at least one assignable scope.")
+        permissions = props.get("permissions")
+        if not isinstance(permissions, list) or not permissions:
+            raise ArmError(400, "InvalidPermissions", "The role definition must have at least one permission.")
+        for other in arm.store.of_type(DEFINITION):
+            if other.body["name"].lower() != name.lower() and \
+                    other.body["properties"]["roleName"].lower() == role_name.lower():
+                raise ArmError(409, "RoleDefinitionWithSameNameExists",
+                               f"A custom role with the same name '{role_name}' already exists in this directory.")
+        if any(role_name.lower() == role[0].lower() for role in BUILT_IN_ROLES.values()):
+            raise ArmError(409, "RoleDefinitionWithSameNameExists",
+                           f"A role with the same name '{role_name}' already exists in this directory.")
+        now = _now()
+        body["properties"] = {"roleName": role_name, "type": "CustomRole", "description": props.get("description"),
+                              "assignableScopes": scopes, "permissions": [_permission(p) for p in permissions],
+                              "createdOn": existing.body["properties"]["createdOn"] if existing else now,
+                              "updatedOn": now, "createdBy": None, "updatedBy": None}
+        return body
+
+    def render(self, arm, record):
+        properties = {k: v for k, v in record.body["properties"].items() if k != "provisioningState"}
+        return dict(record.body, properties=properties)
 
     def find(self, arm, arm_path):
         guid = arm_path.names[-1]
-        found = built_in_definition(arm_path.sub, guid)
+        found = built_in_definition(arm_path.sub, guid) or custom_definition(arm, guid)
         if found is None:
             raise ArmError(404, "RoleDefinitionDoesNotExist",
                            f"The specified role definition with ID '{guid}' does not exist.")
@@ -106,10 +142,11 @@ class RoleDefinitionHandler(ResourceHandler):
 
     def collection(self, arm, arm_path, request):
         clauses = _filters(request.query.get("$filter", ""))
-        if clauses.get("type", "BuiltInRole").lower() != "builtinrole":
-            return []
+        kind = clauses.get("type", "").lower()
         role_name = clauses.get("rolename", "").lower()
-        records = [built_in_definition(arm_path.sub, guid) for guid in BUILT_IN_ROLES]
+        records = [built_in_definition(arm_path.sub, guid) for guid in BUILT_IN_ROLES] if kind in ("", "builtinrole") else []
+        if kind in ("", "customrole"):
+            records += arm.store.of_type(DEFINITION)
         return [r for r in records if role_name in ("", r.body["properties"]["roleName"].lower())]
 
 
@@ -139,7 +176,7 @@ class RoleAssignmentHandler(ResourceHandler):
         if not props.get("principalType"):
             _check_replicated(arm, principal)
         role = str(props.get("roleDefinitionId") or "").rstrip("/").rsplit("/", 1)[-1]
-        if built_in_definition("", role) is None:
+        if built_in_definition("", role) is None and custom_definition(arm, role) is None:
             raise ArmError(400, "RoleDefinitionDoesNotExist",
                            f"The specified role definition with ID '{role}' does not exist.")
         scope = _scope_of(body["id"])
@@ -147,7 +184,9 @@ class RoleAssignmentHandler(ResourceHandler):
         now = _now()
         created = existing.body["properties"].get("createdOn", now) if existing else now
         props.pop("provisioningState", None)
-        body["properties"] = {"roleDefinitionId": _definition_id(body["id"].split("/")[2], role.lower()),
+        role_id = _definition_id(body["id"].split("/")[2], role.lower()) if role.lower() in BUILT_IN_ROLES else \
+            custom_definition(arm, role).id
+        body["properties"] = {"roleDefinitionId": role_id,
                               "principalId": principal, "principalType": props.get("principalType") or "User",
                               "scope": scope, "condition": props.get("condition"),
                               "conditionVersion": props.get("conditionVersion"), "description": props.get("description"),
