@@ -191,3 +191,28 @@ def test_permissions_api_answers_the_callers_effective_actions(principal, grant,
 
 def test_the_emulators_own_principal_is_owner_everywhere(clients, groups):
     assert [p.actions for p in clients.authorization.permissions.list_for_resource_group("rg-a")] == [["*"]]
+
+
+def test_principal_command_writes_a_private_connection_file_for_a_principal_with_no_roles(emulator, tmp_path, capsys, groups):
+    from aksegress.cli.emulator import principal_main
+    from aksegress.connection import Connection
+
+    conn_file, out = tmp_path / "conn.json", tmp_path / "pipeline.json"
+    emulator.connection.write(conn_file)
+    assert principal_main(["--connection-file", str(conn_file), "--name", "pipeline", "--out", str(out)]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert out.stat().st_mode & 0o777 == 0o600
+    pipeline = Clients.for_emulator(Connection.read(out), SUB)
+    assert list(pipeline.subscriptions.subscriptions.list()) == []
+    error = _refusal(lambda: pipeline.resource.resource_groups.get("rg-a"))
+    assert f"object id '{made['objectId']}'" in error.error.message
+
+
+def test_principal_command_refuses_a_connection_that_is_not_the_emulators_own(emulator, tmp_path, capsys):
+    from aksegress.cli.emulator import principal_main
+
+    conn_file = tmp_path / "other.json"
+    second = raw_request(emulator.connection, "POST", "/_emulator/principals", body={"name": "second"}).body
+    dataclasses.replace(emulator.connection, token=second["token"]).write(conn_file)
+    assert principal_main(["--connection-file", str(conn_file), "--name", "third", "--out", str(tmp_path / "t.json")]) == 2
+    assert "Only the emulator's own principal may create principals" in capsys.readouterr().err

@@ -47,21 +47,24 @@ def cmd_teardown(args) -> int:
 
 
 _EMULATOR_USAGE = """usage: aksegress emulator serve [--port N] [--state FILE] [--connection-file FILE] ...
+       aksegress emulator principal --connection-file CONN --name NAME --out FILE
 
-Runs the embedded ARM emulator in the foreground until Ctrl-C; `aksegress emulator serve --help` lists its options.
-Exit codes: 0 stopped cleanly, 2 bad usage."""
+serve runs the embedded ARM emulator in the foreground until Ctrl-C; principal makes a service principal with no
+roles in a running one and writes its connection file. `--help` after either lists its options.
+Exit codes: 0 done (or stopped cleanly), 2 bad usage."""
 
 
 def cmd_emulator(args) -> int:
-    from aksegress.cli.emulator import serve_main
+    from aksegress.cli.emulator import principal_main, serve_main
 
     if args.rest[:1] in (["-h"], ["--help"]):
         print(_EMULATOR_USAGE)
         return 0
-    if not args.rest or args.rest[0] != "serve":
+    commands = {"serve": serve_main, "principal": principal_main}
+    if not args.rest or args.rest[0] not in commands:
         print(_EMULATOR_USAGE, file=sys.stderr)
         return 2
-    return serve_main(args.rest[1:])
+    return commands[args.rest[0]](args.rest[1:])
 
 
 def cmd_doctor(args) -> int:
@@ -138,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="folder for this run's record")
     p.set_defaults(func=cmd_teardown)
 
-    p = sub.add_parser("emulator", help="the embedded ARM emulator (see `aksegress emulator serve --help`)", add_help=False)
+    p = sub.add_parser("emulator", help="the embedded ARM emulator: serve it, or make a principal in it (see `aksegress emulator --help`)", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_emulator)
 

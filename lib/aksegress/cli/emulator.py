@@ -1,10 +1,14 @@
-"""`aksegress emulator serve`: run the emulator in the foreground until SIGTERM or SIGINT."""
+"""`aksegress emulator serve` runs the emulator in the foreground until SIGTERM or SIGINT; `aksegress emulator
+principal` makes a service principal with no roles in a running one and writes its connection file."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import http.client
 import json
 import signal
+import ssl
 import sys
 import threading
 from pathlib import Path
@@ -126,3 +130,44 @@ def serve_main(argv: list[str] | None = None) -> int:
     finally:
         served.stop()
     return 0
+
+
+def principal_main(argv: list[str] | None = None) -> int:
+    """Create a service principal with no roles in the emulator of --connection-file; write its connection to --out."""
+    from aksegress.connection import Connection
+
+    parser = argparse.ArgumentParser(prog="aksegress emulator principal",
+                                     description="Make a service principal with no roles; grant it roles through the "
+                                                 "authorization API, as in Azure.")
+    parser.add_argument("--connection-file", required=True, type=_file, help="the running emulator's connection file")
+    parser.add_argument("--name", required=True, help="the principal's display name, e.g. pipeline")
+    parser.add_argument("--out", required=True, type=_file, help="write the new principal's connection file here (0600)")
+    args = parser.parse_args(argv)
+    try:
+        connection = Connection.read(args.connection_file)
+        made = _post(connection, "/_emulator/principals", {"name": args.name})
+        dataclasses.replace(connection, client_id=made["clientId"], client_secret=made["clientSecret"],
+                            token=made["token"]).write(args.out)
+    except (AksegressError, OSError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(json.dumps({"name": args.name, "objectId": made["objectId"], "clientId": made["clientId"],
+                      "connection_file": args.out}), flush=True)
+    return 0
+
+
+def _post(connection, path: str, body: dict) -> dict:
+    host, _, port = connection.endpoint.removeprefix("https://").partition(":")
+    conn = http.client.HTTPSConnection(host, int(port or 443), timeout=30,
+                                       context=ssl.create_default_context(cafile=connection.ca_cert))
+    try:
+        conn.request("POST", path, body=json.dumps(body), headers={"Authorization": f"Bearer {connection.token}",
+                                                                  "Content-Type": "application/json"})
+        response = conn.getresponse()
+        answer = json.loads(response.read() or b"{}")
+    finally:
+        conn.close()
+    if response.status >= 300:
+        raise EmulatorError(f"the emulator at {connection.endpoint} refused: {answer.get('error', {}).get('message')}",
+                            hint="give --connection-file the emulator's own connection file (its first principal)")
+    return answer
