@@ -12,7 +12,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters, RoleDefinition
 
 from aksegress.connect import Clients
-from aksegress.emulator.access import matches
+from aksegress.rbac_actions import matches
 from tests.emulator.conftest import OTHER_SUB, SUB, raw_request
 
 PUBLISHED = json.loads((Path(__file__).parent / "data" / "built_in_roles.json").read_text())

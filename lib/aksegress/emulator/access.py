@@ -1,36 +1,20 @@
 """Azure RBAC for every ARM request: the action a request needs, the caller's grants at a scope, and ARM's 403s.
 
-A grant is an assignment at the request's scope or above it (subscription, resource group, resource); a role allows
-an action when one of its `actions` matches and none of the same block's `notActions` does, `*` matching any run of
-characters, case-insensitively, as Azure matches them. A write naming another resource (a peering's remote VNet, a
-subnet's route table, a cluster's subnet, a NIC's subnet) also needs that resource's `join` (or `peer`) action there.
+A grant is an assignment at the request's scope or above it (subscription, resource group, resource); how a role's
+actions match and which references a write links to are `aksegress.rbac_actions`, shared with the runbook's own
+declaration of what it needs.
 The emulator's own principal holds Owner on every subscription, so runs that do not set up principals never see a 403.
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 from aksegress.emulator.built_in_roles import OWNER
-from aksegress.emulator.engine import Arm, ArmError, ArmPath, parse_path
+from aksegress.emulator.engine import Arm, ArmError, ArmPath
 from aksegress.emulator.providers.authorization import ASSIGNMENT, role_permissions
+from aksegress.rbac_actions import allows, linked_actions
 
 PERMISSIONS = "permissions"
-_REFERENCE_KEYS = {"remotevirtualnetwork": "peer", "virtualnetwork": "join", "routetable": "join",
-                   "networksecuritygroup": "join", "subnet": "join", "publicipaddress": "join", "firewallpolicy": "join",
-                   "networkinterfaces": "join", "vnetsubnetid": "join", "podsubnetid": "join"}
 _VERBS = {"GET": "read", "HEAD": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}
-
-
-@lru_cache(maxsize=1024)
-def _pattern(action: str) -> re.Pattern:
-    return re.compile(".*".join(re.escape(part) for part in action.split("*")), re.IGNORECASE)
-
-
-def matches(pattern: str, action: str) -> bool:
-    """Whether a role's action string (wildcards allowed) covers `action`."""
-    return _pattern(pattern).fullmatch(action) is not None
 
 
 def _within(scope: str, assigned: str) -> bool:
@@ -62,8 +46,7 @@ class Grants:
         return [block for assigned, blocks in self.assigned if _within(scope, assigned) for block in blocks]
 
     def allows(self, action: str, scope: str) -> bool:
-        return any(any(matches(a, action) for a in block["actions"]) and
-                   not any(matches(n, action) for n in block["notActions"]) for block in self.blocks(scope))
+        return allows(self.blocks(scope), action)
 
     def sees_subscription(self, sub: str) -> bool:
         """Any assignment at, above or inside a subscription makes it visible (listed and readable)."""
@@ -99,36 +82,6 @@ def required_action(arm_path: ArmPath, method: str) -> tuple[str, str] | None:
 def is_permissions_query(arm_path: ArmPath) -> bool:
     return arm_path.kind == "collection" and arm_path.namespace.lower() == "microsoft.authorization" and \
         [t.lower() for t in arm_path.types] == [PERMISSIONS]
-
-
-def linked_actions(body) -> list[tuple[str, str]]:
-    """(action, scope) for each resource a write body references: `join` on it, `peer` on a remote VNet."""
-    found: list[tuple[str, str]] = []
-
-    def visit(value, key: str = "") -> None:
-        verb = _REFERENCE_KEYS.get(key.lower())
-        if isinstance(value, dict):
-            if verb and isinstance(value.get("id"), str):
-                add(value["id"], verb)
-            for child_key, child in value.items():
-                visit(child, child_key)
-        elif isinstance(value, list):
-            for item in value:
-                visit(item, key)
-        elif verb and isinstance(value, str) and value.startswith("/subscriptions/"):
-            add(value, verb)
-
-    def add(resource_id: str, verb: str) -> None:
-        try:
-            kind = parse_path(resource_id).full_type
-        except ArmError:
-            return
-        entry = (f"{kind}/{verb}/action", resource_id)
-        if entry not in found:
-            found.append(entry)
-
-    visit(body.get("properties") if isinstance(body, dict) else None)
-    return found
 
 
 def authorization_failed(principal: str, action: str, scope: str) -> ArmError:
