@@ -125,3 +125,10 @@ class EmulatorError(AksegressError):
     """The embedded ARM emulator could not start or answer."""
 
     title = "Emulator problem"
+
+
+class PermissionsError(AksegressError):
+    """The signed-in identity lacks actions the run needs; the message names each action, scope and step."""
+
+    title = "Missing permissions"
+    next_action = "grant the roles `aksegress permissions --env ENV` prints (or a role with these actions at these scopes), then re-run"

@@ -53,8 +53,13 @@ class Runbook:
             self._clients[key] = connect.clients_for(subscription_id, connection=self.connection, tally=self.tally)
         return self._clients[key]
 
-    def verify_target(self) -> pd.DataFrame:
-        """Every subscription the params name is visible to the signed-in identity, in the params' tenant."""
+    def verify_target(self, *, plan_only: bool = False) -> pd.DataFrame:
+        """Every subscription the params name is visible to the signed-in identity, in the params' tenant, and it may
+        do what every step needs where it needs it (only read, for a plan-only run); checked before any write."""
+        from aksegress.permission_check import check_permissions
+        from aksegress.steps import all_steps
+
+        check_permissions(self, all_steps(), plan_only=plan_only)
         wanted = {s.lower() for s in self.params.subscription_ids()}
         any_sub = next(iter(wanted))
         visible = {s["subscriptionId"].lower(): s for s in connect.list_subscriptions(self.clients(any_sub))}
@@ -189,6 +194,10 @@ class Step:
             raise
         self.refresh()
         return self.last_apply
+
+    def verify_target(self) -> pd.DataFrame:
+        """The runbook's target and permissions check, in this step's mode (a plan-only run needs only reads)."""
+        return self.runbook.verify_target(plan_only=self.plan_only)
 
     def table(self, name: str) -> pd.DataFrame:
         """A state table of this step, from the live state."""

@@ -216,3 +216,19 @@ def test_principal_command_refuses_a_connection_that_is_not_the_emulators_own(em
     dataclasses.replace(emulator.connection, token=second["token"]).write(conn_file)
     assert principal_main(["--connection-file", str(conn_file), "--name", "third", "--out", str(tmp_path / "t.json")]) == 2
     assert "Only the emulator's own principal may create principals" in capsys.readouterr().err
+
+
+def test_a_delegation_condition_lets_its_holder_assign_only_the_roles_it_names(clients, principal, groups):
+    from aksegress.least_privilege import RBAC_ADMINISTRATOR, delegation_condition
+
+    clients.authorization.role_assignments.create(f"/subscriptions/{SUB}", str(uuid.uuid4()), RoleAssignmentCreateParameters(
+        role_definition_id=f"/subscriptions/{SUB}/{DEFINITIONS}/{RBAC_ADMINISTRATOR}", principal_id=principal.object_id,
+        principal_type="ServicePrincipal", condition=delegation_condition(), condition_version="2.0"))
+    assign = principal.clients.authorization.role_assignments
+
+    def _give(role: str):
+        return assign.create(groups["rg-a"], str(uuid.uuid4()), RoleAssignmentCreateParameters(
+            role_definition_id=f"/subscriptions/{SUB}/{DEFINITIONS}/{role}", principal_id=str(uuid.uuid4()),
+            principal_type="ServicePrincipal"))
+    assert _give(NETWORK_CONTRIBUTOR).role_definition_id.endswith(NETWORK_CONTRIBUTOR)
+    assert "'Microsoft.Authorization/roleAssignments/write'" in _refusal(lambda: _give(CONTRIBUTOR)).error.message

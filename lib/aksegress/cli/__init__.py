@@ -67,6 +67,12 @@ def cmd_emulator(args) -> int:
     return commands[args.rest[0]](args.rest[1:])
 
 
+def cmd_permissions(args) -> int:
+    from aksegress.cli.permissions import permissions_main
+
+    return permissions_main(args.rest, lambda parsed: _params_file(parsed, project_root()))
+
+
 def cmd_doctor(args) -> int:
     from aksegress.cli.doctor import doctor_main
 
@@ -149,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_doctor)
 
+    p = sub.add_parser("permissions", help="the least-privilege roles the runbook's identity needs (--grant-to creates them)",
+                       add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_permissions)
+
     p = sub.add_parser("snapshot", help="write the live estate as ARM JSON for `doctor --snapshot`", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_snapshot)
@@ -158,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
-    if argv and argv[0] in ("emulator", "doctor", "snapshot"):
+    if argv and argv[0] in ("emulator", "doctor", "snapshot", "permissions"):
         args = parser.parse_args(argv[:1])
         args.rest = argv[1:]
     else:

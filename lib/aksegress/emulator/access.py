@@ -8,6 +8,8 @@ The emulator's own principal holds Owner on every subscription, so runs that do 
 
 from __future__ import annotations
 
+import re
+
 from aksegress.emulator.built_in_roles import OWNER
 from aksegress.emulator.engine import Arm, ArmError, ArmPath
 from aksegress.emulator.providers.authorization import ASSIGNMENT, role_permissions
@@ -15,6 +17,20 @@ from aksegress.rbac_actions import allows, linked_actions
 
 PERMISSIONS = "permissions"
 _VERBS = {"GET": "read", "HEAD": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}
+
+
+_ASSIGNING = ("microsoft.authorization/roleassignments/write", "microsoft.authorization/roleassignments/delete")
+_CONDITION_ROLES = re.compile(r"roleAssignments:RoleDefinitionId\]\s+ForAnyOfAnyValues:GuidEquals\s+\{([^}]*)\}", re.IGNORECASE)
+
+
+def _delegable_roles(condition: str | None) -> set[str] | None:
+    """The roles a delegation condition lets an assignment's holder assign; None when it sets no such limit.
+
+    Only the shape Azure's portal writes for constrained delegation is read: `... roleAssignments:RoleDefinitionId]
+    ForAnyOfAnyValues:GuidEquals {guid, ...}`; a condition naming other attributes limits nothing here.
+    """
+    found = _CONDITION_ROLES.findall(condition or "")
+    return {g.strip().lower() for group in found for g in group.split(",")} if found else None
 
 
 def _within(scope: str, assigned: str) -> bool:
@@ -26,10 +42,10 @@ class Grants:
     """One principal's role assignments, read once per request: what it may do where."""
 
     def __init__(self, arm: Arm, principal: str, *, owner_everywhere: bool = False):
-        self.principal = principal
+        self.principal, self.arm = principal, arm
         if owner_everywhere:
             subs = [f"/subscriptions/{s}" for s, _, _ in arm.store.subscriptions()]
-            self.assigned = [(scope, role_permissions(arm, OWNER)) for scope in subs]
+            self.assigned = [(scope, role_permissions(arm, OWNER), None) for scope in subs]
             return
         roles: dict[str, list[dict]] = {}
         self.assigned = []
@@ -39,19 +55,21 @@ class Grants:
                 guid = props["roleDefinitionId"].rsplit("/", 1)[-1].lower()
                 if guid not in roles:
                     roles[guid] = role_permissions(arm, guid)
-                self.assigned.append((props["scope"], roles[guid]))
+                self.assigned.append((props["scope"], roles[guid], _delegable_roles(props.get("condition"))))
 
-    def blocks(self, scope: str) -> list[dict]:
-        """The permission blocks that apply at `scope` (one per role assigned at it or above)."""
-        return [block for assigned, blocks in self.assigned if _within(scope, assigned) for block in blocks]
+    def blocks(self, scope: str, assigning: str | None = None) -> list[dict]:
+        """The permission blocks that apply at `scope` (one per role assigned at it or above); with `assigning` (the
+        role a role assignment write or delete names), only those whose assignment's condition lets it be assigned."""
+        return [block for assigned, blocks, delegable in self.assigned if _within(scope, assigned)
+                and (assigning is None or delegable is None or assigning.lower() in delegable) for block in blocks]
 
-    def allows(self, action: str, scope: str) -> bool:
-        return allows(self.blocks(scope), action)
+    def allows(self, action: str, scope: str, assigning: str | None = None) -> bool:
+        return allows(self.blocks(scope, assigning if action.lower() in _ASSIGNING else None), action)
 
     def sees_subscription(self, sub: str) -> bool:
         """Any assignment at, above or inside a subscription makes it visible (listed and readable)."""
         root = f"/subscriptions/{sub}".lower()
-        return any(_within(root, s) or s.lower().startswith(root + "/") for s, _ in self.assigned)
+        return any(_within(root, s) or s.lower().startswith(root + "/") for s, _, _ in self.assigned)
 
 
 def required_action(arm_path: ArmPath, method: str) -> tuple[str, str] | None:
@@ -99,20 +117,34 @@ def linked_authorization_failed(principal: str, action: str, scope: str, missing
                     f"'{actions}' on the linked scope(s) '{scopes}' (respectively) or the linked scope(s) are invalid.")
 
 
-def authorize(grants: Grants, arm_path: ArmPath, method: str, body) -> None:
-    """Raise ARM's 403 unless the caller may send this request (and, for a write, use what it references)."""
+def _assigned_role(arm: Arm, arm_path: ArmPath, method: str, body) -> str | None:
+    """The role a role assignment write (from its body) or delete (from the stored assignment) names."""
+    if arm_path.full_type.lower() != "microsoft.authorization/roleassignments" or arm_path.kind != "resource":
+        return None
+    if method == "PUT":
+        props = (body or {}).get("properties") if isinstance(body, dict) else None
+    else:
+        stored = arm.get(arm_path.id)
+        props = stored.body.get("properties") if stored else None
+    return str((props or {}).get("roleDefinitionId") or "").rstrip("/").rsplit("/", 1)[-1] or None
+
+
+def authorize(grants: Grants, arm_path: ArmPath, method: str, body) -> list[tuple[str, str]]:
+    """The (action, scope) pairs this request needs, checked: ARM's 403 unless the caller may send it (and, for a
+    write, use what it references)."""
     if arm_path.kind == "subscription" and not grants.sees_subscription(arm_path.sub):
         raise authorization_failed(grants.principal, "Microsoft.Resources/subscriptions/read", f"/subscriptions/{arm_path.sub}")
     needed = required_action(arm_path, method)
     if needed is None or is_permissions_query(arm_path):
-        return
+        return []
     action, scope = needed
-    if not grants.allows(action, scope):
+    if not grants.allows(action, scope, _assigned_role(grants.arm, arm_path, method, body)):
         raise authorization_failed(grants.principal, action, scope)
-    if method in ("PUT", "PATCH"):
-        missing = [(a, s) for a, s in linked_actions(body) if not grants.allows(a, s)]
-        if missing:
-            raise linked_authorization_failed(grants.principal, action, scope, missing)
+    linked = linked_actions(body) if method in ("PUT", "PATCH") else []
+    missing = [(a, s) for a, s in linked if not grants.allows(a, s)]
+    if missing:
+        raise linked_authorization_failed(grants.principal, action, scope, missing)
+    return [needed, *linked]
 
 
 def permissions_answer(grants: Grants, scope: str) -> dict:

@@ -55,12 +55,22 @@ class Counters:
     def reset(self) -> None:
         with self._lock:
             self._totals = {"reads": 0, "writes": 0, "actions": 0, "polls": 0}
+            self._authorised: set[tuple[str, str]] = set()
             self._by_type: dict[str, dict[str, int]] = defaultdict(lambda: {"reads": 0, "writes": 0, "actions": 0, "polls": 0})
 
     def record(self, kind: str, arm_type: str) -> None:
         with self._lock:
             self._totals[kind] += 1
             self._by_type[arm_type][kind] += 1
+
+    def authorised(self, needs: list[tuple[str, str]]) -> None:
+        with self._lock:
+            self._authorised.update(needs)
+
+    def authorised_actions(self) -> list[tuple[str, str]]:
+        """Every (action, scope) an ARM request was authorised for since the last reset, linked actions included."""
+        with self._lock:
+            return sorted(self._authorised)
 
     def snapshot(self) -> dict:
         with self._lock:
@@ -138,7 +148,7 @@ class EmulatorApp:
         if arm_path.sub:
             self.arm.require_subscription(arm_path.sub)
         grants = access.Grants(self.arm, claims["oid"], owner_everywhere=claims["oid"] == self.tokens.object_id)
-        access.authorize(grants, arm_path, request.method, value)
+        self.counters.authorised(access.authorize(grants, arm_path, request.method, value))
         kind = ("polls" if arm_path.kind == "operation" else "reads" if request.method in ("GET", "HEAD")
                 else "actions" if request.method == "POST" else "writes")
         self.counters.record(kind, _type_of(arm_path))

@@ -1,0 +1,79 @@
+"""`aksegress permissions`: the least-privilege roles the runbook needs for an environment, printed, or created for a
+principal with `--grant-to` (through the SDK, as someone who may create roles and assign them)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import uuid
+
+from aksegress.least_privilege import role_plan
+
+_NAMESPACE = uuid.UUID("9b7e2c14-6a3f-4e0d-8c51-2f4d7a9e3b66")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aksegress permissions",
+                                     description="Print the custom roles (per subscription) and the assignments the runbook's identity "
+                                                 "needs; with --grant-to, create them for that principal.")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--env", help="environment name: reads params/<env>.yaml")
+    where.add_argument("--params", help="path to a params file")
+    parser.add_argument("--json", action="store_true", help="print one JSON document: roles (az role definition create shape) and assignments")
+    parser.add_argument("--grant-to", metavar="OBJECT_ID", help="create the roles and assign them to this principal's object id")
+    parser.add_argument("--connection-file", help="for the emulator: its connection file (else $AKSEGRESS_CONNECTION, else one is started)")
+    return parser
+
+
+def _text(plan: dict) -> str:
+    lines = []
+    for role in plan["roles"]:
+        lines += [f"custom role {role['Name']} ({role['id']}), assignable at {', '.join(role['AssignableScopes'])}:",
+                  *(f"  {action}" for action in role["Actions"])]
+    lines.append("assignments to make:")
+    for item in plan["assignments"]:
+        condition = f"\n    condition: {item['condition']}" if item["condition"] else ""
+        lines.append(f"  {item['role']} at {item['scope']}{condition}")
+    return "\n".join(lines)
+
+
+def grant(runbook, plan: dict, principal: str) -> list[str]:
+    """Create (or update) each role definition and assignment for `principal`; returns what was done."""
+    from azure.core.exceptions import ResourceExistsError
+    from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters, RoleDefinition
+
+    done = []
+    for role in plan["roles"]:
+        scope = role["AssignableScopes"][0]
+        runbook.clients(scope.split("/")[2]).authorization.role_definitions.create_or_update(scope, role["id"], RoleDefinition(
+            role_name=role["Name"], description=role["Description"], role_type="CustomRole", assignable_scopes=role["AssignableScopes"],
+            permissions=[{"actions": role["Actions"], "not_actions": []}]))
+        done.append(f"role {role['Name']} defined")
+    for item in plan["assignments"]:
+        name = str(uuid.uuid5(_NAMESPACE, f"{item['scope'].lower()}|{item['roleDefinitionId'].lower()}|{principal.lower()}"))
+        params = RoleAssignmentCreateParameters(role_definition_id=item["roleDefinitionId"], principal_id=principal,
+                                                principal_type="ServicePrincipal", condition=item["condition"],
+                                                condition_version="2.0" if item["condition"] else None)
+        try:
+            runbook.clients(item["scope"].split("/")[2]).authorization.role_assignments.create(item["scope"], name, params)
+            done.append(f"{item['role']} assigned at {item['scope']}")
+        except ResourceExistsError:
+            done.append(f"{item['role']} already assigned at {item['scope']}")
+    return done
+
+
+def permissions_main(args_list: list[str], params_file) -> int:
+    from aksegress.params import load_params
+    from aksegress.steps import all_steps
+
+    args = _parser().parse_args(args_list)
+    params = load_params(params_file(args))
+    plan = role_plan(params, all_steps())
+    print(json.dumps(plan, indent=2) if args.json else _text(plan))
+    if args.grant_to:
+        from aksegress.runbook import Runbook
+
+        runbook = Runbook.open(params_file=str(params_file(args)), connection_file=args.connection_file)
+        for line in grant(runbook, plan, args.grant_to):
+            print(line)
+    return 0

@@ -1,0 +1,129 @@
+"""What the runbook needs from Azure RBAC: declared from what the steps write, checked before any write, matched by a full run."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+from azure.mgmt.authorization.v2022_04_01.models import RoleDefinition
+
+from aksegress.emulator import start_emulator
+from aksegress.params import load_params
+from aksegress.permissions import declared_needs, resource_group_of
+from aksegress.steps import all_steps
+from tests.emulator.conftest import raw_request
+from tests.runbook.conftest import REPO, aksegress, run_all, world_project
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+PARAMS = load_params(REPO / "params" / "local.yaml")
+
+
+def _declared() -> set[tuple[str, str]]:
+    return {(n.action.lower(), n.scope.lower()) for n in declared_needs(PARAMS, all_steps())}
+
+
+def _observed(emulator) -> set[tuple[str, str]]:
+    """Each action the emulator authorised, at the resource group (or subscription) its scope lies in."""
+    return {(action.lower(), resource_group_of(scope).lower()) for action, scope in emulator.app.counters.authorised_actions()}
+
+
+def test_every_write_and_action_a_full_run_sends_is_declared_and_every_declared_one_is_sent(clean_world):
+    writes = {need for need in _observed(clean_world["emulator"]) if not need[0].endswith("/read")}
+    declared = {need for need in _declared() if not need[0].endswith("/read")}
+    assert writes == declared
+
+
+def test_every_read_a_full_run_sends_is_declared(clean_world):
+    assert {need for need in _observed(clean_world["emulator"]) if need[0].endswith("/read")} <= _declared()
+
+
+def test_declared_needs_name_no_wildcard_and_no_role_management_beyond_assignments():
+    actions = {action for action, _ in _declared()}
+    assert not any("*" in action for action in actions)
+    assert {a for a in actions if a.startswith("microsoft.authorization/")} == {"microsoft.authorization/roleassignments/write",
+                                                                                "microsoft.authorization/roleassignments/read"}
+
+
+@pytest.fixture
+def principal_world(tmp_path):
+    """An emulator for params/local.yaml and the connection file of a principal with no roles in it."""
+    with start_emulator(tmp_path / "arm.db", PARAMS.tenant_id, PARAMS.subscription_ids(), connection_file=tmp_path / "arm.json") as emulator:
+        made = raw_request(emulator.connection, "POST", "/_emulator/principals", body={"name": "pipeline"}).body
+        dataclasses.replace(emulator.connection, client_id=made["clientId"], client_secret=made["clientSecret"],
+                            token=made["token"]).write(tmp_path / "pipeline.json")
+        yield {"emulator": emulator, "connection": tmp_path / "pipeline.json", "folder": tmp_path, "object_id": made["objectId"]}
+
+
+def test_a_principal_with_no_roles_stops_in_step_00_naming_each_missing_action_and_scope(principal_world):
+    done = run_all(principal_world["connection"], principal_world["folder"] / "run")
+    hub = f"/subscriptions/{PARAMS.hub.subscription_id}/resourceGroups/{PARAMS.hub.resource_group}"
+    assert done.returncode != 0
+    assert "FAILED in 00-prerequisites.ipynb" in done.stdout and "PermissionsError: the signed-in identity lacks" in done.stdout
+    notebook = (principal_world["folder"] / "run" / "00-prerequisites.ipynb").read_text()
+    assert f"step 01-hub-and-spokes at {hub}: " in notebook
+    assert "Microsoft.Network/virtualNetworks/peer/action" in notebook
+    assert "aksegress permissions --env local" in notebook
+    assert principal_world["emulator"].counters()["writes"] == 0
+
+
+def _clients(connection_file, sub: str):
+    from aksegress.connect import Clients
+    from aksegress.connection import Connection
+
+    return Clients.for_emulator(Connection.read(connection_file), sub)
+
+
+@pytest.fixture
+def granted_world(principal_world):
+    """The principal of `principal_world`, given exactly what `aksegress permissions --grant-to` creates."""
+    done = aksegress("permissions", "--params", str(REPO / "params" / "local.yaml"), "--grant-to", principal_world["object_id"],
+                     "--connection-file", str(principal_world["folder"] / "arm.json"), cwd=world_project(principal_world["folder"]))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return principal_world
+
+
+def test_a_principal_given_what_grant_to_creates_completes_a_full_run(granted_world):
+    done = run_all(granted_world["connection"], granted_world["folder"] / "run")
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def _without_linked_actions_on_the_hub(owner) -> None:
+    from aksegress.least_privilege import role_plan
+
+    scope = f"/subscriptions/{PARAMS.hub.subscription_id}"
+    role = next(r for r in role_plan(PARAMS, all_steps())["roles"] if r["AssignableScopes"] == [scope])
+    kept = [a for a in role["Actions"] if not a.endswith(("/peer/action", "virtualNetworks/join/action", "subnets/join/action"))]
+    owner.authorization.role_definitions.create_or_update(scope, role["id"], RoleDefinition(
+        role_name=role["Name"], role_type="CustomRole", assignable_scopes=[scope], permissions=[{"actions": kept, "not_actions": []}]))
+
+
+def test_without_peer_and_join_on_the_hub_the_preflight_names_them(granted_world):
+    _without_linked_actions_on_the_hub(_clients(granted_world["folder"] / "arm.json", PARAMS.hub.subscription_id))
+    writes_before = granted_world["emulator"].counters()["writes"]
+    done = run_all(granted_world["connection"], granted_world["folder"] / "run")
+    notebook = (granted_world["folder"] / "run" / "00-prerequisites.ipynb").read_text()
+    hub_group = f"/subscriptions/{PARAMS.hub.subscription_id}/resourceGroups/{PARAMS.hub.resource_group}"
+    assert done.returncode != 0 and "FAILED in 00-prerequisites.ipynb" in done.stdout
+    assert f"step 01-hub-and-spokes at {hub_group}: Microsoft.Network/virtualNetworks/peer/action" in notebook
+    assert granted_world["emulator"].counters()["writes"] == writes_before
+
+
+def test_without_peer_on_the_hub_a_spoke_peering_is_refused_as_linked_authorization_failed(granted_world):
+    owner_file = granted_world["folder"] / "arm.json"
+    hub_owner = _clients(owner_file, PARAMS.hub.subscription_id)
+    _without_linked_actions_on_the_hub(hub_owner)
+    spoke = next(iter(PARAMS.spokes.values()))
+    hub_owner.resource.resource_groups.create_or_update(PARAMS.hub.resource_group, {"location": PARAMS.location})
+    _clients(owner_file, spoke.subscription_id).resource.resource_groups.create_or_update(spoke.resource_group, {"location": PARAMS.location})
+    hub = hub_owner.network.virtual_networks.begin_create_or_update(PARAMS.hub.resource_group, "vnet-hub-probe", {
+        "location": PARAMS.location, "properties": {"addressSpace": {"addressPrefixes": ["10.250.0.0/24"]}}}).result()
+    pipeline = _clients(granted_world["connection"], spoke.subscription_id)
+    pipeline.network.virtual_networks.begin_create_or_update(spoke.resource_group, "vnet-spoke-probe", {
+        "location": PARAMS.location, "properties": {"addressSpace": {"addressPrefixes": ["10.251.0.0/24"]}}}).result()
+    with pytest.raises(HttpResponseError) as refused:
+        pipeline.network.virtual_network_peerings.begin_create_or_update(spoke.resource_group, "vnet-spoke-probe", "to-hub", {
+            "properties": {"remoteVirtualNetwork": {"id": hub.id}, "allowVirtualNetworkAccess": True}})
+    assert refused.value.error.code == "LinkedAuthorizationFailed"
+    assert f"'Microsoft.Network/virtualNetworks/peer/action' on the linked scope(s) '{hub.id}'" in refused.value.error.message
