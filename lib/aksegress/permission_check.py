@@ -20,14 +20,18 @@ __all__ = ["check_permissions", "missing_needs"]
 _API_VERSION = "2022-04-01"
 
 
-def _subscription_permissions(clients, sub_scope: str) -> list[dict]:
+def _subscription_permissions(clients, sub_scope: str) -> list[dict] | None:
+    """The answer at a subscription, or None where ARM does not give one (its REST reference documents only the
+    resource-group and resource forms): those needs are then left to ARM itself."""
     request = HttpRequest("GET", f"{sub_scope}/providers/Microsoft.Authorization/permissions?api-version={_API_VERSION}")
     response = clients.resource.send_request(request)
+    if response.status_code in (400, 404, 405):
+        return None
     response.raise_for_status()
     return response.json().get("value") or []
 
 
-def effective_permissions(clients, scope: str) -> list[dict]:
+def effective_permissions(clients, scope: str) -> list[dict] | None:
     """The caller's permission blocks at a resource group (or subscription) id, as ARM answers them."""
     rid = arm_ids.parse(scope)
     if rid.resource_group:
@@ -40,13 +44,13 @@ def effective_permissions(clients, scope: str) -> list[dict]:
 
 def missing_needs(clients_for, needs: list[Need]) -> list[Need]:
     """The needs the caller's permissions do not allow; one permissions call per scope."""
-    answers: dict[str, list[dict]] = {}
+    answers: dict[str, list[dict] | None] = {}
     missing = []
     for need in needs:
         key = need.scope.lower()
         if key not in answers:
             answers[key] = effective_permissions(clients_for(arm_ids.parse(need.scope).subscription), need.scope)
-        if not allows(answers[key], need.action):
+        if answers[key] is not None and not allows(answers[key], need.action):
             missing.append(need)
     return missing
 

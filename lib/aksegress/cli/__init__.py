@@ -102,7 +102,8 @@ def _live_snapshot(args):
 _DESCRIPTION = """Guided runbook for private AKS clusters whose egress goes through a hub Azure Firewall.
 
 Commands: validate (check params), run (the notebooks, in order), teardown (delete what an environment made),
-doctor (why a flow gets through or not), snapshot (the live estate as ARM JSON), emulator serve (the embedded ARM emulator).
+doctor (why a flow gets through or not), snapshot (the live estate as ARM JSON), permissions (the least-privilege roles
+the runbook's identity needs), emulator serve|principal (the embedded ARM emulator, a principal with no roles in it).
 `aksegress COMMAND --help` says more; without --env or --params, params/local.yaml is used."""
 
 _EXIT_CODES = "exit codes: 0 success; 1 failure or bad input (the message says what to do next); 2 a --plan run found drift"
