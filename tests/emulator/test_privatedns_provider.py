@@ -85,15 +85,37 @@ def test_link_put_is_accepted_with_no_body_and_both_async_headers_under_the_reso
     assert (accepted.status, accepted.body) == (202, None)
     assert f"/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsOperationStatuses/" in accepted.headers["azure-asyncoperation"]
     assert f"/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsOperationResults/" in accepted.headers["location"]
-    assert dns.virtual_network_links.get(rg, ZONE, "hub").virtual_network_link_state == "Completed"
+    assert dns.virtual_network_links.get(rg, ZONE, "hub").virtual_network_link_state == "InProgress"  # until polled
 
 
-def test_zone_put_is_accepted_with_no_body_and_its_status_poll_says_succeeded(raw, rg):
+def test_zone_put_is_accepted_with_no_body_and_its_second_status_poll_says_succeeded(raw, rg):
     path = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsZones/{ZONE}"
     accepted = raw("PUT", f"{path}?{API}", body={"location": "global"})
     assert (accepted.status, accepted.body) == (202, None)
-    status = raw("GET", _path_of(accepted.headers["azure-asyncoperation"]))
-    assert (status.status, status.body["status"]) == (200, "Succeeded")
+    polls = [raw("GET", _path_of(accepted.headers["azure-asyncoperation"])) for _ in range(2)]
+    assert [(p.status, p.body["status"]) for p in polls] == [(202, "InProgress"), (200, "Succeeded")]
+
+
+def _status_polls(seen: list):
+    """A raw_response_hook keeping (status, body status) of each private DNS operation status poll the SDK sends."""
+    def hook(response):
+        if "/privatednsoperationstatuses/" in response.http_request.url.lower():
+            seen.append((response.http_response.status_code, response.http_response.json()["status"]))
+    return hook
+
+
+def test_sdk_zone_create_meets_one_in_progress_poll_before_succeeded(dns, rg):
+    seen: list = []
+    zone = dns.private_zones.begin_create_or_update(rg, ZONE, {"location": "global"}, raw_response_hook=_status_polls(seen)).result()
+    assert seen == [(202, "InProgress"), (200, "Succeeded")]
+    assert zone.provisioning_state == "Succeeded"
+
+
+def test_sdk_link_create_meets_one_in_progress_poll_before_succeeded(dns, rg, zone, vnet):
+    seen: list = []
+    link = dns.virtual_network_links.begin_create_or_update(rg, ZONE, "hub", _link(vnet.id), raw_response_hook=_status_polls(seen)).result()
+    assert seen == [(202, "InProgress"), (200, "Succeeded")]
+    assert link.virtual_network_link_state == "Completed"
 
 
 def test_link_patch_with_a_stale_if_match_is_accepted_then_fails_as_precondition_failed(raw, dns, rg, zone, vnet):
@@ -101,7 +123,7 @@ def test_link_patch_with_a_stale_if_match_is_accepted_then_fails_as_precondition
     path = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/privateDnsZones/{ZONE}/virtualNetworkLinks/hub"
     accepted = raw("PATCH", f"{path}?{API}", body={"properties": {"registrationEnabled": True}}, headers={"If-Match": '"stale"'})
     assert accepted.status == 202
-    status = raw("GET", _path_of(accepted.headers["azure-asyncoperation"]))
+    status = [raw("GET", _path_of(accepted.headers["azure-asyncoperation"])) for _ in range(2)][-1]
     assert status.body["status"] == "Failed"
     assert status.body["error"]["code"] == "PreconditionFailed"
     assert dns.virtual_network_links.get(rg, ZONE, "hub").etag == link.etag

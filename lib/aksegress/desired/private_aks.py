@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from aksegress import arm_ids
-from aksegress.desired.common import subnet_id, tags_for
+from aksegress.desired.common import subnet_id, tags_for, vnet_id
+from aksegress.desired.firewall_rules import egress_group_id
 from aksegress.desired.route_tables import route_table_id
 from aksegress.plan import Desired
 
@@ -35,5 +36,8 @@ def cluster_body(params, spoke) -> dict:
 
 
 def clusters(params, facts=None) -> list[Desired]:
-    return [Desired(cluster_id(spoke), cluster_body(params, spoke), depends_on=(route_table_id(spoke), subnet_id(spoke, spoke.cluster.subnet)))
+    """Each cluster after its subnet's route to the firewall, the firewall's AKS egress rules and its VNet's DNS
+    through the firewall: node bootstrap fails without them (docs/private-aks-egress.md)."""
+    return [Desired(cluster_id(spoke), cluster_body(params, spoke),
+                    depends_on=(route_table_id(spoke), subnet_id(spoke, spoke.cluster.subnet), egress_group_id(params), vnet_id(spoke)))
             for _, spoke in params.spokes_with_cluster()]

@@ -235,7 +235,8 @@ class Arm(LongRunningOperations):
         error = handler.precondition_error(rid, existing, header) or _generic_precondition(header)
         if not (handler.accepted_writes and existing is not None):
             raise error
-        op = self.start_operation("refused", existing, {"code": error.code, "message": error.message})
+        op = self.start_operation("refused", existing, {"code": error.code, "message": error.message},
+                                  at_once=header == "if-match")  # recorded: an If-Match refusal fails on the first poll
         return ArmResponse(202, None, self.operation_headers(request, existing, op))
 
     def delete_resource(self, arm_path: ArmPath, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:

@@ -6,6 +6,7 @@ The engine (`aksegress.emulator.engine.Arm`, passed to each hook as `arm`) does 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from aksegress.emulator.errors import ArmError
@@ -47,6 +48,8 @@ class LatencyProfile:
     response's Retry-After as an int, so that one is `initial_retry_after`, a whole number or absent.
     `principal_replication_seconds`: how long a new managed identity stays unknown to role assignments that do
     not name a principalType (Entra's replication delay; 0 turns it off).
+    A profile with `azure_seconds` times each operation by its type instead (Azure seconds, lower-cased type,
+    `default_azure_seconds` for the rest) and runs it `scale` times as fast; polls then never end it early.
     """
 
     name: str
@@ -55,12 +58,50 @@ class LatencyProfile:
     retry_after: str
     initial_retry_after: str | None
     principal_replication_seconds: float = 0.0
+    azure_seconds: Mapping[str, float] = field(default_factory=dict)
+    default_azure_seconds: float = 0.0
+    scale: float = 1.0
 
+    def modelled_seconds(self, full_type: str) -> float | None:
+        """The Azure seconds an operation on `full_type` takes in this profile; None when it is not timed by type."""
+        if not self.azure_seconds:
+            return None
+        return self.azure_seconds.get(full_type.lower(), self.default_azure_seconds)
+
+
+AZURE_TIME_SCALE = 1 / 600
+"""The `azure-timed` profile's pace: one Azure minute passes in 0.1 s."""
+
+AZURE_SECONDS = {
+    "microsoft.resources/resourcegroups": 5,
+    "microsoft.network/virtualnetworks": 10,
+    "microsoft.network/virtualnetworks/subnets": 10,
+    "microsoft.network/virtualnetworks/virtualnetworkpeerings": 10,
+    "microsoft.network/routetables": 10,
+    "microsoft.network/routetables/routes": 10,
+    "microsoft.network/publicipaddresses": 10,
+    "microsoft.network/networkinterfaces": 10,
+    "microsoft.network/firewallpolicies": 30,
+    "microsoft.network/firewallpolicies/rulecollectiongroups": 60,
+    "microsoft.network/azurefirewalls": 5 * 60,
+    "microsoft.network/virtualnetworkgateways": 45 * 60,
+    "microsoft.network/privatednszones": 20,
+    "microsoft.network/privatednszones/virtualnetworklinks": 30,
+    "microsoft.containerservice/managedclusters": 12 * 60,
+    "microsoft.containerservice/managedclusters/commandresults": 30,
+    "microsoft.compute/virtualmachines": 3 * 60,
+    "microsoft.compute/virtualmachines/runcommands": 30,
+}
+"""Azure seconds per operation on each type, as Microsoft documents or a recording measured it
+(docs/arm-wire-format.md §5.1 gives the source of each figure)."""
 
 PROFILES = {
     "fast": LatencyProfile("fast", polls=1, seconds=0.0, retry_after="0.01", initial_retry_after=None),
     "azure-like": LatencyProfile("azure-like", polls=3, seconds=6.0, retry_after="2", initial_retry_after="2",
                                  principal_replication_seconds=20.0),
+    "azure-timed": LatencyProfile("azure-timed", polls=1, seconds=0.0, retry_after=f"{30 * AZURE_TIME_SCALE:.3f}",
+                                  initial_retry_after=None, principal_replication_seconds=30 * AZURE_TIME_SCALE,
+                                  azure_seconds=AZURE_SECONDS, default_azure_seconds=10, scale=AZURE_TIME_SCALE),
 }
 
 
@@ -73,6 +114,7 @@ class ResourceHandler:
     type: str = ""                 # canonical full type, e.g. "Microsoft.Network/virtualNetworks/subnets"
     long_running: bool = False     # PUT/DELETE answer 201/202 with an async operation to poll
     slowness: int = 1              # operations last this many times the profile's polls and seconds (not in "fast")
+    min_polls: int = 1             # an operation ends on its Nth poll at the soonest, in every profile (private DNS: 2)
     requires_location: bool = False
     etag_format: str | None = 'W/"{}"'  # None: the type has no etag
     tenant_level: bool = False     # also addressable without a subscription, as /providers/{namespace}/...

@@ -22,6 +22,8 @@ from aksegress.emulator.store import Operation, Record
 _STATUS_SEGMENTS = ("/operations/", "/asyncoperations/", "/privatednsoperationstatuses/")
 _GROUP_TYPE = "microsoft.resources/resourcegroups"
 _RESULTS = re.compile("/privateDnsOperationStatuses/", re.IGNORECASE)
+_NEVER_BY_POLLS = 2 ** 31 - 1  # more polls than any client sends
+_NEVER_BY_TIME = 10.0 ** 9    # seconds
 
 
 def _timestamp(seconds: float) -> str:
@@ -31,17 +33,30 @@ def _timestamp(seconds: float) -> str:
 class LongRunningOperations:
     """Async operations of the ARM engine (mixed into `Arm`)."""
 
-    def start_operation(self, kind: str, record: Record, fault: dict | None, output: dict | None = None) -> Operation:
+    def start_operation(self, kind: str, record: Record, fault: dict | None, output: dict | None = None,
+                        timed_as: str | None = None, at_once: bool = False) -> Operation:
         """Start an operation on `record`: 'put', 'delete', 'action' (a POST whose result is `output`) or 'refused'
-        (a write accepted with 202 that fails without touching the resource, as private DNS does with preconditions)."""
+        (a write accepted with 202 that fails without touching the resource, as private DNS does with preconditions).
+        It lasts as long as an operation on `timed_as` (default: the record's type), or ends on the next request."""
         error = {"code": fault["code"], "message": fault["message"]} if fault else None
-        handler = self.handler(record.type)
-        factor = handler.slowness if handler and self.profile.polls > 1 else 1
+        polls, seconds = (1, 0.0) if at_once else self.operation_timing(timed_as or record.type)
         now = time.time()
-        op = Operation(str(uuid.uuid4()), kind, record.key, "InProgress", self.profile.polls * factor,
-                       now + self.profile.seconds * factor, error, started=now, output=output)
+        op = Operation(str(uuid.uuid4()), kind, record.key, "InProgress", polls, now + seconds, error, started=now, output=output)
         self.store.add_operation(op)
         return op
+
+    def operation_timing(self, full_type: str) -> tuple[int, float]:
+        """(polls, wall seconds) an operation on `full_type` runs for, whichever ends first: by type in a timed
+        profile (time alone), else the profile's polls and seconds times the type's slowness; a type that needs
+        more polls than that (`min_polls`) ends on its polls alone."""
+        handler = self.handler(full_type)
+        modelled = self.profile.modelled_seconds(full_type)
+        if modelled is not None:
+            return _NEVER_BY_POLLS, modelled * self.profile.scale
+        factor = handler.slowness if handler and self.profile.polls > 1 else 1
+        if handler and handler.min_polls > self.profile.polls * factor:
+            return handler.min_polls, _NEVER_BY_TIME
+        return self.profile.polls * factor, self.profile.seconds * factor
 
     def async_headers(self, request: ArmRequest, sub: str, namespace: str, location: str | None, op: Operation,
                       segment: str, header: str) -> dict:

@@ -220,6 +220,10 @@ class Store:
         rows = self._query(f"SELECT {_OPERATION_COLUMNS} FROM operations WHERE id = ?", (op_id.lower(),))
         return self._operation(rows[0]) if rows else None
 
+    def operations(self) -> list[Operation]:
+        """Every operation kept, oldest first (what a run waited for, to measure it)."""
+        return [self._operation(r) for r in self._query(f"SELECT {_OPERATION_COLUMNS} FROM operations ORDER BY rowid")]
+
     def due_operations(self, now: float | None = None) -> list[Operation]:
         now = time.time() if now is None else now
         rows = self._query(f"SELECT {_OPERATION_COLUMNS} FROM operations WHERE status = 'InProgress' AND ready_at <= ? ORDER BY rowid",

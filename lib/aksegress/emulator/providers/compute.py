@@ -49,8 +49,9 @@ class CommandResultHandler(ResourceHandler):
         run_id = uuid.uuid4().hex
         rid = f"{owner.id}/{segment}/{run_id}"
         url = f"{request.base_url}{rid}?api-version={request.query.get('api-version', '')}"
+        polls, seconds = arm.operation_timing(full_type)
         body = {"id": rid, "name": run_id, "type": full_type, "properties": {}, "_result": result, "_location": url,
-                "_pollsLeft": arm.profile.polls, "_readyAt": time.time() + arm.profile.seconds}
+                "_pollsLeft": polls, "_readyAt": time.time() + seconds}
         arm.save(Record(rid, full_type, body))
         headers = {"Location": url}
         if arm.profile.initial_retry_after:
@@ -146,7 +147,7 @@ class VirtualMachineHandler(ResourceHandler):
         message = f"Enable succeeded: \n[stdout]\n{result.stdout}\n[stderr]\n{result.stderr}"
         value = {"value": [{"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded",
                             "message": message}]}
-        op = arm.start_operation("action", record, None, output=value)
+        op = arm.start_operation("action", record, None, output=value, timed_as=f"{VM}/runCommands")
         return ArmResponse(202, None, arm.operation_headers(request, record, op))
 
 

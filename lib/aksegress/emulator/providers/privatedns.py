@@ -48,6 +48,7 @@ def _require_global(body: dict, kind: str) -> None:
                        "List of available regions for the resource type is 'global'.")
 
 
+_FIRST_POLL_IN_PROGRESS = 2  # the recorded first poll of a zone or link write says InProgress, the next Succeeded
 _GROUP_OPERATIONS = ("privateDnsOperationStatuses", "privateDnsOperationResults")
 
 
@@ -70,6 +71,7 @@ class PrivateZoneHandler(ResourceHandler):
     long_running = True
     accepted_writes = True
     group_operations = _GROUP_OPERATIONS
+    min_polls = _FIRST_POLL_IN_PROGRESS
     requires_location = True
     etag_format = "{}"
 
@@ -159,6 +161,7 @@ class VirtualNetworkLinkHandler(ResourceHandler):
     long_running = True
     accepted_writes = True
     group_operations = _GROUP_OPERATIONS
+    min_polls = _FIRST_POLL_IN_PROGRESS
     requires_location = True
     etag_format = '"{}"'
 
