@@ -73,7 +73,6 @@ AZURE_TIME_SCALE = 1 / 600
 """The `azure-timed` profile's pace: one Azure minute passes in 0.1 s."""
 
 AZURE_SECONDS = {
-    "microsoft.resources/resourcegroups": 5,
     "microsoft.network/virtualnetworks": 10,
     "microsoft.network/virtualnetworks/subnets": 10,
     "microsoft.network/virtualnetworks/virtualnetworkpeerings": 10,
