@@ -158,3 +158,9 @@ def test_a_put_over_an_existing_assignment_answers_201(raw, auth, subnet_id):
     again = raw("PUT", f"{subnet_id}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01", body=body)
     assert again.status == 201
     assert again.body["properties"]["description"] == "again"
+
+
+def test_principal_id_that_is_no_guid_is_refused_as_azure_words_it(auth, subnet_id):
+    error = _error(lambda: auth.role_assignments.create(subnet_id, str(uuid.uuid4()), _grant(READER, principal="not-a-guid")))
+    assert (error.status_code, error.error.code) == (400, "InvalidPrincipalId")
+    assert error.error.message == "A valid principal ID must be provided for role assignment."

@@ -103,6 +103,15 @@ def test_subnet_outside_the_vnet_is_refused(net, rg):
     assert caught.value.error.code == "NetcfgSubnetRangeOutsideVnet"
 
 
+def test_address_prefix_that_is_no_cidr_is_refused_naming_the_vnet(net, rg):
+    with pytest.raises(HttpResponseError) as caught:
+        net.virtual_networks.begin_create_or_update(rg, "v", _vnet("10.0.0.0/160")).result()
+    assert caught.value.error.code == "InvalidAddressPrefixFormat"
+    assert caught.value.error.message == (f"Address prefix 10.0.0.0/160 of resource /subscriptions/{SUB}/resourceGroups/{rg}/"
+                                          "providers/Microsoft.Network/virtualNetworks/v is not formatted correctly. "
+                                          "It should follow CIDR notation, for example 10.0.0.0/24.")
+
+
 def test_subnet_overlapping_a_sibling_is_refused(net, rg):
     net.virtual_networks.begin_create_or_update(rg, "v", _vnet("10.0.0.0/16", subnets={"a": "10.0.1.0/24"})).result()
     with pytest.raises(HttpResponseError) as caught:
@@ -141,7 +150,8 @@ def test_shrinking_the_address_space_away_from_a_subnet_is_refused(net, rg):
 def test_subnet_of_a_missing_vnet_is_parent_resource_not_found(net, rg):
     with pytest.raises(HttpResponseError) as caught:
         net.subnets.begin_create_or_update(rg, "ghost", "s", {"properties": {"addressPrefix": "10.0.0.0/24"}}).result()
-    assert caught.value.error.code == "ParentResourceNotFound"
+    assert (caught.value.status_code, caught.value.error.code) == (404, "ParentResourceNotFound")
+    assert caught.value.error.message == "Can not perform requested operation on nested resource. Parent resource 'ghost' not found."
 
 
 def _route_table_with_subnet(net, rg):

@@ -174,11 +174,9 @@ class Arm(LongRunningOperations):
         self.check_scope(arm_path)
         body = request.json()
         if len(arm_path.types) > 1 or arm_path.scope.lower().count("/providers/"):
-            if self.get(arm_path.parent_id) is None:
-                kind = "/".join(arm_path.types)
-                raise ArmError(404, "ParentResourceNotFound",
-                               f"Failed to perform 'write' on resource(s) of type '{kind}', because the parent resource "
-                               f"'{arm_path.parent_id}' could not be found.")
+            if self.get(arm_path.parent_id) is None:  # ARM's wording, the same for the SQL, compute and storage RPs
+                raise ArmError(404, "ParentResourceNotFound", "Can not perform requested operation on nested resource. "
+                                                              f"Parent resource '{arm_path.parent_id.rsplit('/', 1)[-1]}' not found.")
         existing = self.get(arm_path.id)
         rid = existing.id if existing else self.canonical_id(arm_path)
         self.check_not_busy(rid, handler, request)

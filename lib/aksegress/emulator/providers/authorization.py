@@ -171,8 +171,7 @@ class RoleAssignmentHandler(ResourceHandler):
                            f"The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID.")
         principal = str(props.get("principalId") or "")
         if not _GUID.match(principal):
-            raise ArmError(400, "InvalidPrincipalId",
-                           f"The Principal ID '{principal}' is not valid. Principal ID must be a GUID.")
+            raise ArmError(400, "InvalidPrincipalId", "A valid principal ID must be provided for role assignment.")
         if not props.get("principalType"):
             _check_replicated(arm, principal)
         role = str(props.get("roleDefinitionId") or "").rstrip("/").rsplit("/", 1)[-1]

@@ -30,13 +30,15 @@ _NEXT_HOP_TYPES = {"virtualnetworkgateway", "vnetlocal", "internet", "virtualapp
 _DELETED_WITH_VNET = "virtualNetworkLinks"  # back-reference of users that go when their VNet goes (private DNS links)
 
 
-def _networks(prefixes: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def _networks(prefixes: list[str], of: str = "") -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The prefixes as networks; one that is no CIDR gets ARM's refusal naming the resource `of` (recorded wording)."""
     networks = []
     for prefix in prefixes:
         try:
             networks.append(ipaddress.ip_network(str(prefix), strict=False))
         except ValueError:
-            raise ArmError(400, "InvalidAddressPrefixFormat", f"Address prefix {prefix} does not have a valid format.") from None
+            raise ArmError(400, "InvalidAddressPrefixFormat", f"Address prefix {prefix} of resource {of} is not formatted "
+                                                              "correctly. It should follow CIDR notation, for example 10.0.0.0/24.") from None
     return networks
 
 
@@ -46,7 +48,7 @@ _REFUSED_SPACES = tuple(ipaddress.ip_network(n) for n in ("224.0.0.0/4", "255.25
 
 def _check_address_space(vnet: dict) -> None:
     """Azure refuses multicast, broadcast, loopback, link-local and its platform address in a VNet (code unconfirmed)."""
-    for space in _networks(_space(vnet)):
+    for space in _networks(_space(vnet), of=vnet["id"]):
         hit = next((r for r in _REFUSED_SPACES if space.version == r.version and space.overlaps(r)), None)
         if hit:
             raise ArmError(400, "InvalidAddressSpace", f"Address space {space} of virtual network '{vnet['name']}' overlaps "
@@ -97,8 +99,8 @@ def _check_subnet(arm: Arm, vnet: dict, name: str, properties: dict, siblings: l
     prefixes = _subnet_prefixes(properties)
     if not prefixes:
         raise ArmError(400, "NetcfgInvalidSubnet", f"Subnet '{name}' is not valid in virtual network '{vnet['name']}'.")
-    space = _networks(_space(vnet))
-    for subnet in _networks(prefixes):
+    space = _networks(_space(vnet), of=vnet["id"])
+    for subnet in _networks(prefixes, of=f"{vnet['id']}/subnets/{name}"):
         if not any(subnet.version == s.version and subnet.subnet_of(s) for s in space):
             raise ArmError(400, "NetcfgSubnetRangeOutsideVnet",
                            f"Subnet '{name}' is not valid because its IP address range is outside the IP address range "
