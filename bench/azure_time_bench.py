@@ -4,7 +4,8 @@ Runs `aksegress run` (params/local.yaml) against an emulator under the `azure-ti
 operation lasts its type's Azure time (docs/arm-wire-format.md §5.1), scaled down; then reads back every operation
 the emulator ran. Modelled time: the Azure minutes during which at least one operation the run waited for was
 running. Sum: every operation one after the other, as the write-up's procedure runs them (the gateway included).
-Critical path: the longest chain of operations through the desired state's dependencies, which no order can beat.
+Critical path: the longest chain of operations through the desired state's dependencies, which no order can beat
+(a run command comes after the writes that finished before it and after the VM's previous command).
 Prints figures; asserts nothing. Run: .venv/bin/python bench/azure_time_bench.py
 """
 
@@ -68,10 +69,18 @@ def main() -> None:
         return (op.ready_at - op.started) / PROFILE.scale / 60
 
     own = defaultdict(float)  # node -> Azure minutes of its operations
+    previous_command: dict[str, str] = {}
     for op in operations:
-        own[op.resource_key if op.kind != "action" else f"{op.resource_key}#{op.id}"] += minutes(op)
-    for node in [n for n in own if "#" in n]:
-        depends[node] = {node.split("#", 1)[0]}  # a run-command needs its VM
+        if op.kind != "action":
+            own[op.resource_key] += minutes(op)
+            continue
+        # A run command probes the estate the writes before it built, and a VM runs one command at a time.
+        node = f"{op.resource_key}#{op.id}"
+        own[node] = minutes(op)
+        depends[node] = {o.resource_key for o in operations
+                        if o.kind != "action" and o.ready_at <= op.started and o.resource_key not in unawaited}
+        depends[node] |= {previous_command[op.resource_key]} if op.resource_key in previous_command else set()
+        previous_command[op.resource_key] = node
 
     @cache
     def finish(node: str) -> float:
