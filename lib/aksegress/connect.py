@@ -24,7 +24,8 @@ class Clients:
     """SDK clients for one subscription, created on first use.
 
     `Clients.for_emulator(connection, subscription_id)` trusts the emulator's CA, gets tokens from its token
-    endpoint and polls fast; `Clients.for_azure(subscription_id)` uses DefaultAzureCredential and public Azure.
+    endpoint, polls fast and ignores proxy and netrc settings of the environment (requests reads them on every
+    request; the emulator is reached directly); `Clients.for_azure(subscription_id)` uses DefaultAzureCredential and public Azure.
     """
 
     def __init__(self, subscription_id: str, credential: Any, client_kwargs: dict[str, Any]):
@@ -43,9 +44,9 @@ class Clients:
 
         credential = ClientSecretCredential(connection.tenant_id, connection.client_id, connection.client_secret,
                                             authority=connection.endpoint, disable_instance_discovery=True,
-                                            connection_verify=connection.ca_cert)
+                                            connection_verify=connection.ca_cert, use_env_settings=False)
         kwargs = {"base_url": connection.endpoint, "connection_verify": connection.ca_cert, "polling_interval": 0.05,
-                  **RETRIES, "retry_backoff_factor": 0.05, "retry_backoff_max": 2}
+                  "use_env_settings": False, **RETRIES, "retry_backoff_factor": 0.05, "retry_backoff_max": 2}
         return cls(subscription_id or connection.subscriptions[0], credential, kwargs)
 
     @classmethod
