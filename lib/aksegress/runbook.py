@@ -48,10 +48,11 @@ class Runbook:
         return self.params.target
 
     def clients(self, subscription_id: str):
-        """SDK clients for one subscription, built once."""
+        """SDK clients for one subscription, built once; every subscription's clients share one credential."""
         key = subscription_id.lower()
         if key not in self._clients:
-            self._clients[key] = connect.clients_for(subscription_id, connection=self.connection, tally=self.tally)
+            shared = next(iter(self._clients.values())).credential if self._clients else None
+            self._clients[key] = connect.clients_for(subscription_id, connection=self.connection, tally=self.tally, credential=shared)
         return self._clients[key]
 
     def verify_target(self, *, plan_only: bool = False) -> pd.DataFrame:
