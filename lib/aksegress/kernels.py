@@ -18,7 +18,7 @@ WARM_IMPORTS = ("aksegress.notebook", "azure.identity", "azure.mgmt.network", "a
 class KernelsAhead:
     """Hands out fresh kernels, one per notebook, each started while the previous notebook ran.
 
-    A context manager; on exit every kernel is gone, the one started for a notebook that never ran included.
+    A context manager; on exit the kernel started for a notebook that never ran is shut down.
     """
 
     def __init__(self, cwd: str, extra_arguments: list[str], kernel_name: str = "python3"):
@@ -27,7 +27,6 @@ class KernelsAhead:
         self.cwd = cwd
         self.arguments = [*extra_arguments, "--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={[warm]!r}"]
         self._next: AsyncKernelManager | None = None
-        self._stopping: list[AsyncKernelManager] = []
 
     def take(self, *, more: bool) -> AsyncKernelManager:
         """The started kernel for this notebook; with ``more``, the next notebook's kernel starts now."""
@@ -40,18 +39,12 @@ class KernelsAhead:
         run_sync(kernel.start_kernel)(extra_arguments=self.arguments, cwd=self.cwd)
         return kernel
 
-    def finish(self, kernel: AsyncKernelManager) -> None:
-        """Ask a used (idle) kernel to shut down and go on; it is reaped once it has exited, at the latest on exit."""
-        run_sync(kernel.request_shutdown)()
-        self._stopping.append(kernel)
-        self._reap(wait=False)
-
-    def _reap(self, *, wait: bool) -> None:
-        for kernel in list(self._stopping):
-            if wait or not run_sync(kernel.is_alive)():
-                run_sync(kernel.finish_shutdown)()
-                run_sync(kernel.cleanup_resources)()
-                self._stopping.remove(kernel)
+    @staticmethod
+    def finish(kernel: AsyncKernelManager) -> None:
+        """Shut a used (or unused) kernel down as nbclient would: gracefully, then release its files and sockets."""
+        if run_sync(kernel.is_alive)():
+            run_sync(kernel.shutdown_kernel)()
+        run_sync(kernel.cleanup_resources)()
 
     def __enter__(self) -> "KernelsAhead":
         return self
@@ -60,7 +53,6 @@ class KernelsAhead:
         if self._next is not None:
             self.finish(self._next)
             self._next = None
-        self._reap(wait=True)
 
 
 class AheadEngine(NBClientEngine):
