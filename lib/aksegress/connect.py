@@ -24,7 +24,8 @@ class Clients:
     """SDK clients for one subscription, created on first use.
 
     `Clients.for_emulator(connection, subscription_id)` trusts the emulator's CA, gets tokens from its token
-    endpoint and polls fast; `Clients.for_azure(subscription_id)` uses DefaultAzureCredential and public Azure.
+    endpoint, polls fast and ignores proxy and netrc settings of the environment (requests reads them on every
+    request; the emulator is reached directly); `Clients.for_azure(subscription_id)` uses DefaultAzureCredential and public Azure.
     """
 
     def __init__(self, subscription_id: str, credential: Any, client_kwargs: dict[str, Any]):
@@ -38,14 +39,14 @@ class Clients:
                        {**self._kwargs, "per_call_policies": [tally.policy], "per_retry_policies": [tally.retry_policy]})
 
     @classmethod
-    def for_emulator(cls, connection: Connection, subscription_id: str | None = None) -> "Clients":
+    def for_emulator(cls, connection: Connection, subscription_id: str | None = None, credential: Any = None) -> "Clients":
         from azure.identity import ClientSecretCredential
 
-        credential = ClientSecretCredential(connection.tenant_id, connection.client_id, connection.client_secret,
+        credential = credential or ClientSecretCredential(connection.tenant_id, connection.client_id, connection.client_secret,
                                             authority=connection.endpoint, disable_instance_discovery=True,
-                                            connection_verify=connection.ca_cert)
+                                            connection_verify=connection.ca_cert, use_env_settings=False)
         kwargs = {"base_url": connection.endpoint, "connection_verify": connection.ca_cert, "polling_interval": 0.05,
-                  **RETRIES, "retry_backoff_factor": 0.05, "retry_backoff_max": 2}
+                  "use_env_settings": False, **RETRIES, "retry_backoff_factor": 0.05, "retry_backoff_max": 2}
         return cls(subscription_id or connection.subscriptions[0], credential, kwargs)
 
     @classmethod
@@ -155,9 +156,12 @@ class RequestTally:
                 "retries": len(seen), "retried": sorted(set(seen))}
 
 
-def clients_for(subscription_id: str, *, connection: Connection | None, tally: RequestTally | None = None) -> Clients:
-    """Clients for the emulator named by ``connection``, or for Azure when it is None."""
-    clients = Clients.for_emulator(connection, subscription_id) if connection else Clients.for_azure(subscription_id)
+def clients_for(subscription_id: str, *, connection: Connection | None, tally: RequestTally | None = None,
+                credential: Any = None) -> Clients:
+    """Clients for the emulator named by ``connection``, or for Azure when it is None; ``credential`` shares
+    another subscription's (one token for them all)."""
+    clients = (Clients.for_emulator(connection, subscription_id, credential) if connection
+               else Clients.for_azure(subscription_id, credential))
     return clients.counted_by(tally) if tally else clients
 
 

@@ -7,13 +7,16 @@ import pandas as pd
 from aksegress import arm_ids
 from aksegress.facts import MissingFact
 from aksegress.plan import CREATE, DELETE
+from aksegress.reads import Reads
 
 
-def drift_rows(runbook, steps) -> list[dict]:
-    """One row per property that differs (or per resource that is missing) across ``steps``."""
+def drift_rows(runbook, steps, reads=None) -> list[dict]:
+    """One row per property that differs (or per resource that is missing) across ``steps``, all planned on one
+    read of the estate (``reads``, shared with the caller's step when given)."""
+    reads = reads or Reads()
     rows = []
     for spec in steps:
-        step = runbook.step(spec.key, plan_only=True)
+        step = runbook.step(spec.key, plan_only=True, reads=reads)
         try:
             plan = step.plan()
         except MissingFact as exc:
@@ -32,5 +35,5 @@ def drift_rows(runbook, steps) -> list[dict]:
     return rows
 
 
-def drift_table(runbook, steps) -> pd.DataFrame:
-    return pd.DataFrame(drift_rows(runbook, steps), columns=["step", "resource", "property", "desired", "observed"])
+def drift_table(runbook, steps, reads=None) -> pd.DataFrame:
+    return pd.DataFrame(drift_rows(runbook, steps, reads), columns=["step", "resource", "property", "desired", "observed"])

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import socket
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -65,8 +66,37 @@ class Scrubber:
         return cls(secrets)
 
 
-def document_run(run_dir: str | Path, *, connection_file: str | None = None) -> Path:
-    """Write the run's HTML pages and refresh its environment's index; returns the run's index.html."""
+class PageRenderer:
+    """Renders executed notebooks' pages in one background thread while the run goes on (the runner waits on the
+    kernel meanwhile); ``page`` gives a page, rendering it now if it was never handed over. A context manager."""
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aksegress-pages")
+        self._pages: dict[tuple[str, str], Future] = {}
+
+    def render(self, notebook: Path, title: str) -> None:
+        key = (str(notebook), title)
+        if key not in self._pages:
+            self._pages[key] = self._pool.submit(notebook_html, notebook, title)
+
+    def page(self, notebook: Path, title: str) -> str:
+        self.render(notebook, title)
+        return self._pages[(str(notebook), title)].result()
+
+    def __enter__(self) -> "PageRenderer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def page_title(step: dict, record: dict) -> str:
+    return f"{step['name']} · run {record.get('run_id')}"
+
+
+def document_run(run_dir: str | Path, *, connection_file: str | None = None, pages: PageRenderer | None = None) -> Path:
+    """Write the run's HTML pages (taken from ``pages`` when it rendered them already) and refresh its
+    environment's index; returns the run's index.html."""
     run_dir = Path(run_dir)
     record = json.loads((run_dir / "run.json").read_text())
     scrubber = Scrubber.for_connection(connection_file or os.environ.get("AKSEGRESS_CONNECTION"),
@@ -74,7 +104,8 @@ def document_run(run_dir: str | Path, *, connection_file: str | None = None) -> 
     for step in record.get("steps", []):
         notebook = run_dir / step["notebook"]
         if notebook.exists():
-            _write(run_dir / _page(step), notebook_html(notebook, title=f"{step['name']} · run {record.get('run_id')}"), scrubber)
+            title = page_title(step, record)
+            _write(run_dir / _page(step), pages.page(notebook, title) if pages else notebook_html(notebook, title=title), scrubber)
     index = run_dir / "index.html"
     _write(index, run_index_html(record, scrubber), scrubber)
     if run_dir.parent.name == record.get("environment"):

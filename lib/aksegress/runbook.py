@@ -17,6 +17,7 @@ from aksegress.layout import params_path_for, project_root
 from aksegress.observe import observe
 from aksegress.params import load_params, summary
 from aksegress.plan import DELETE, NOT_CREATED_HERE, Plan, plan_changes, retirements
+from aksegress.reads import Reads
 from aksegress.record import emit
 from aksegress.steps import all_steps, find_step
 from aksegress.steps.spec import StepSpec
@@ -47,10 +48,11 @@ class Runbook:
         return self.params.target
 
     def clients(self, subscription_id: str):
-        """SDK clients for one subscription, built once."""
+        """SDK clients for one subscription, built once; every subscription's clients share one credential."""
         key = subscription_id.lower()
         if key not in self._clients:
-            self._clients[key] = connect.clients_for(subscription_id, connection=self.connection, tally=self.tally)
+            shared = next(iter(self._clients.values())).credential if self._clients else None
+            self._clients[key] = connect.clients_for(subscription_id, connection=self.connection, tally=self.tally, credential=shared)
         return self._clients[key]
 
     def verify_target(self, *, plan_only: bool = False) -> pd.DataFrame:
@@ -104,18 +106,20 @@ class Step:
     """
 
     def __init__(self, runbook: Runbook, spec: StepSpec, *, plan_only: bool = False, run_dir: str | None = None,
-                 interactive: bool = False, auto_apply: bool = True):
+                 interactive: bool = False, auto_apply: bool = True, reads: Reads | None = None):
         self.spec = spec
         self.plan_only = plan_only
         self.run_dir = run_dir or None
         self.interactive = interactive and not self.run_dir
         self.auto_apply = auto_apply
         self.choices: list[dict] = []
-        self.bind(runbook)
+        self.bind(runbook, reads)
 
-    def bind(self, runbook: Runbook) -> None:
-        """Point the step at ``runbook`` (another environment, chosen in Lab); plan and apply start over."""
+    def bind(self, runbook: Runbook, reads: Reads | None = None) -> None:
+        """Point the step at ``runbook`` (another environment, chosen in Lab); plan, apply and reads start over.
+        ``reads`` shares another step's lists (the drift check reads the estate once for every step it plans)."""
         self.runbook = runbook
+        self.reads = reads or Reads()
         self.params = runbook.params
         self.last_plan: Plan | None = None
         self.last_apply: ApplyResult | None = None
@@ -142,7 +146,7 @@ class Step:
     def observe(self) -> dict[str, dict | None]:
         """The live state of this step's resources, and of the retired ones (read once, until the next apply)."""
         if self._observed is None:
-            self._observed = observe([d.id for d in self.desired()] + self.retired(), self.runbook.clients)
+            self._observed = observe([d.id for d in self.desired()] + self.retired(), self.runbook.clients, self.reads)
         return self._observed
 
     def snapshot(self):
@@ -150,16 +154,20 @@ class Step:
         if self._snapshot is None:
             from aksegress.live import environment_snapshot
 
-            self._snapshot = environment_snapshot(self.runbook)
+            self._snapshot = environment_snapshot(self.runbook, self.reads)
         return self._snapshot
 
     def refresh(self) -> None:
+        """Read the estate again at the next look (after a write, or for a fresh plan)."""
         self._observed = None
         self._snapshot = None
+        self.reads.forget()
 
     def plan(self) -> Plan:
-        """Compare the desired state with what exists; writes nothing."""
-        self.refresh()
+        """Compare the desired state with what exists; writes nothing. The step's first plan uses what the step has
+        read so far; a later one reads anew."""
+        if self.last_plan is not None:
+            self.refresh()
         ownership = self.ownership()
         self.last_plan = plan_changes(self.spec.key, self.desired(), self.observe(), may_change=ownership.may_change)
         self.last_plan.changes += retirements(self.retired(), self.observe(), ownership.owns)
@@ -192,7 +200,8 @@ class Step:
             self.last_apply = ApplyResult(self.spec.key, applied=[c for c in plan.pending if c.desired.id in done])
             self.record(CheckReport(self.spec.key, [], skipped_reason=f"apply failed: {str(exc).splitlines()[0]}"))
             raise
-        self.refresh()
+        if plan.pending:
+            self.refresh()
         return self.last_apply
 
     def verify_target(self) -> pd.DataFrame:

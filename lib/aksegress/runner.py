@@ -78,66 +78,78 @@ def run(params_file: Path, *, root: Path, connection_file: str | None = None, fr
         "arm": _no_calls(),
         "steps": [_step_entry(s) for s in steps],
     }
-    with ExitStack() as stack:
-        connection_path = connection_file or os.environ.get(CONNECTION_ENV)
-        if not connection_path and params.target == "emulator":
-            from aksegress.emulator_target import environment_emulator
+    from aksegress.report import PageRenderer, document_run
 
-            emulator = stack.enter_context(environment_emulator(params, root))
-            connection_path = str(emulator.connection_path)
-            echo(f"emulator: {emulator.connection.endpoint} (state {emulator.state_path})")
-        from aksegress.acting_identity import who_acted, world_of
-        from aksegress.connect import read_connection
+    with PageRenderer() as pages:
+        with ExitStack() as stack:
+            connection_path = connection_file or os.environ.get(CONNECTION_ENV)
+            if not connection_path and params.target == "emulator":
+                from aksegress.emulator_target import environment_emulator
 
-        connection = read_connection(connection_path) if params.target == "emulator" and connection_path else None
-        record["world"], record["azure_identity"] = world_of(params, connection), who_acted(params, connection)
-        record["resumes"] = resumes = unfinished_run(run_dir.parent, steps, record["world"])
+                emulator = stack.enter_context(environment_emulator(params, root))
+                connection_path = str(emulator.connection_path)
+                echo(f"emulator: {emulator.connection.endpoint} (state {emulator.state_path})")
+            from aksegress.acting_identity import who_acted, world_of
+            from aksegress.connect import read_connection
+
+            connection = read_connection(connection_path) if params.target == "emulator" and connection_path else None
+            record["world"], record["azure_identity"] = world_of(params, connection), who_acted(params, connection)
+            record["resumes"] = resumes = unfinished_run(run_dir.parent, steps, record["world"])
+            write_record(run_dir, record)
+            if resumes:
+                echo(f"resuming run {resumes}: finished steps will plan no change, the rest continue")
+            env_before = {name: os.environ.get(name) for name in (CONNECTION_ENV, ROOT_ENV)}
+            if connection_path:
+                os.environ[CONNECTION_ENV] = str(Path(connection_path).resolve())
+            os.environ[ROOT_ENV] = str(Path(root).absolute())
+            try:
+                record["status"] = _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra_parameters or {},
+                                              pages)
+                if plan_only and record["status"] == PASSED:
+                    record["status"] = DRIFT if any(s["changes"]["planned"] for s in record["steps"]) else NO_DRIFT
+            finally:
+                for name, value in env_before.items():
+                    _restore_env(name, value)
+        record["finished"] = _now()
         write_record(run_dir, record)
-        if resumes:
-            echo(f"resuming run {resumes}: finished steps will plan no change, the rest continue")
-        env_before = {name: os.environ.get(name) for name in (CONNECTION_ENV, ROOT_ENV)}
-        if connection_path:
-            os.environ[CONNECTION_ENV] = str(Path(connection_path).resolve())
-        os.environ[ROOT_ENV] = str(Path(root).absolute())
-        try:
-            record["status"] = _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra_parameters or {})
-            if plan_only and record["status"] == PASSED:
-                record["status"] = DRIFT if any(s["changes"]["planned"] for s in record["steps"]) else NO_DRIFT
-        finally:
-            for name, value in env_before.items():
-                _restore_env(name, value)
-    record["finished"] = _now()
-    write_record(run_dir, record)
-    if plan_only:
-        from aksegress.plan_files import plan_summary_lines, write_plan_files
+        if plan_only:
+            from aksegress.plan_files import plan_summary_lines, write_plan_files
 
-        write_plan_files(run_dir, record)
-        for line in plan_summary_lines(record):
-            echo(line)
-    from aksegress.report import document_run
-
-    document_run(run_dir, connection_file=connection_path)
+            write_plan_files(run_dir, record)
+            for line in plan_summary_lines(record):
+                echo(line)
+        document_run(run_dir, connection_file=connection_path, pages=pages)
     arm = record["arm"]
     echo(f"run {run_id}: {record['status']}; ARM reads {arm['reads']}, writes {arm['writes']}, actions {arm['actions']}, "
          f"retries {arm['retries']}; record in {run_dir}")
     return RunOutcome(run_dir, record)
 
 
-def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra) -> str:
+def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra, pages) -> str:
+    from aksegress.kernels import KernelsAhead
+
+    with KernelsAhead(str(root / "notebooks"), ["--IPKernelApp.log_level=ERROR"]) as kernels:
+        return _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only, echo, extra, pages)
+
+
+def _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only, echo, extra, pages) -> str:
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from aksegress.kernels import ENGINE
+    from aksegress.report import page_title
 
     for index, (spec, entry) in enumerate(zip(steps, record["steps"])):
         echo(f"[{index + 1}/{len(steps)}] {spec.key}: {spec.title} ...")
         started = time.monotonic()
         out_path = run_dir / spec.notebook
+        kernel = kernels.take(more=index + 1 < len(steps))
         try:
             papermill.execute_notebook(
                 str(root / "notebooks" / spec.notebook), str(out_path),
                 parameters={"env": record["environment"], "params_file": str(Path(params_file).resolve()), "plan_only": plan_only,
                             "run_dir": str(run_dir.resolve()), **extra},
-                kernel_name="python3", progress_bar=False, cwd=str(root / "notebooks"),
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                kernel_name="python3", progress_bar=False, cwd=str(root / "notebooks"), engine_name=ENGINE, km=kernel,
             )
             entry["status"] = PASSED
         except PapermillExecutionError as exc:
@@ -146,7 +158,11 @@ def _run_steps(steps, record, params_file, run_dir, root, plan_only, echo, extra
                               "next": _next_line(exc.evalue)}
             if exc.ename == "TeardownNotConfirmed":
                 entry["status"] = NOT_CONFIRMED
+        finally:
+            kernels.finish(kernel)
         entry["duration_s"] = round(time.monotonic() - started, 2)
+        if out_path.exists():
+            pages.render(out_path, page_title(entry, record))
         _merge_records(entry, out_path)
         _add_calls(record["arm"], entry["arm"])
         write_record(run_dir, record)

@@ -30,7 +30,7 @@ def egress(step) -> pd.DataFrame:
 
 
 def drift(step) -> pd.DataFrame:
-    return drift_table(step.runbook, [s for s in step.runbook.steps() if s.key != step.spec.key])
+    return drift_table(step.runbook, [s for s in step.runbook.steps() if s.key != step.spec.key], step.reads)
 
 
 def run_summary(step) -> pd.DataFrame:
