@@ -1,5 +1,8 @@
 """Apply a plan: only its pending changes, independent ones started together, dependants after.
 
+Writes under one VNet, route table or firewall policy go one at a time, since ARM refuses a second one while the
+first runs; writes under different parents still run side by side.
+
 A failure stops the run at the end of the wave it happened in and names what was applied and what
 remains; since every write is create-or-update, re-running the step completes it.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -24,6 +28,10 @@ RETRIED_CODES = frozenset({"AnotherOperationInProgress", "CanceledAndSupersededD
 """ARM codes that mean "try again": another operation held the resource, the operation failed on ARM's side, or a
 new principal has not replicated yet (a cluster identity seconds old)."""
 MAX_ATTEMPTS = 6
+SERIALISED_PARENTS = frozenset({"microsoft.network/virtualnetworks", "microsoft.network/routetables",
+                                "microsoft.network/firewallpolicies"})
+"""Types whose children ARM writes one at a time, answering a second concurrent write with 409 (docs/arm-wire-format.md)."""
+MAX_PARALLEL_LANES = 16
 BACKOFF_BASE_S, BACKOFF_CAP_S = 1.0, 30.0
 
 
@@ -108,6 +116,23 @@ def waves(changes: list[Change]) -> list[list[Change]]:
     return out
 
 
+def serialisation_key(resource_id: str) -> str:
+    """The parent whose writes Azure takes one at a time (a VNet for its subnets and peerings, a route table for its
+    routes, a firewall policy for its rule collection groups); any other resource is its own key."""
+    rid = arm_ids.parse(resource_id)
+    if rid.chain and not rid.scope and f"{rid.namespace}/{rid.chain[0][0]}".lower() in SERIALISED_PARENTS:
+        return str(arm_ids.ResourceId(rid.subscription, rid.resource_group, rid.namespace, rid.chain[:1])).lower()
+    return resource_id.lower()
+
+
+def serialised_lanes(wave: list[Change]) -> list[list[Change]]:
+    """A wave split into lanes that run side by side, each holding the writes under one parent, to go one at a time."""
+    lanes: dict[str, list[Change]] = {}
+    for change in wave:
+        lanes.setdefault(serialisation_key(change.desired.id), []).append(change)
+    return list(lanes.values())
+
+
 def apply_plan(plan: Plan, clients_for: Callable[[str], object], *, on_wait: Callable[[str], None] | None = None,
                ownership=None, sleep: Callable[[float], None] = time.sleep) -> ApplyResult:
     """Carry out ``plan``'s pending changes; raises ``ApplyError`` naming what remains on failure.
@@ -123,20 +148,34 @@ def apply_plan(plan: Plan, clients_for: Callable[[str], object], *, on_wait: Cal
         if refused:
             raise ownership.refusal(refused)
     all_waves = waves(plan.changes)
-    for index, wave in enumerate(all_waves):
-        running = [_Operation(change, clients_for(arm_ids.parse(change.desired.id).subscription), ownership, sleep, result)
-                   for change in wave]
-        if ownership is not None:
-            ownership.remember([op.change.desired.id for op in running if op.change.action == CREATE and op.error is None])
-        if on_wait:
-            on_wait(", ".join(op.change.desired.name for op in running))
-        failures = []
-        for op in running:
+    remembering = threading.Lock()
+
+    def run_lane(lane: list[Change]) -> list[tuple[Change, HttpResponseError | None]]:
+        outcomes = []
+        for change in lane:
+            op = _Operation(change, clients[_subscription(change)], ownership, sleep, result)
+            if ownership is not None and change.action == CREATE and op.error is None:
+                with remembering:
+                    ownership.remember([change.desired.id])
             try:
                 op.finish()
-                result.applied.append(op.change)
+                outcomes.append((change, None))
             except HttpResponseError as exc:
-                failures.append((op.change, exc))
+                outcomes.append((change, exc))
+        return outcomes
+
+    for index, wave in enumerate(all_waves):
+        if on_wait:
+            on_wait(", ".join(c.desired.name for c in wave))
+        clients = {_subscription(c): clients_for(_subscription(c)) for c in wave}
+        lanes = serialised_lanes(wave)
+        if len(lanes) == 1:
+            outcomes = run_lane(lanes[0])
+        else:
+            with ThreadPoolExecutor(max_workers=min(len(lanes), MAX_PARALLEL_LANES), thread_name_prefix="apply") as pool:
+                outcomes = [o for lane_outcomes in pool.map(run_lane, lanes) for o in lane_outcomes]
+        result.applied.extend(change for change, exc in outcomes if exc is None)
+        failures = [(change, exc) for change, exc in outcomes if exc is not None]
         if ownership is not None:
             ownership.forget([c.desired.id for c in result.applied if c.action == DELETE])
         if failures:
@@ -151,6 +190,10 @@ def apply_plan(plan: Plan, clients_for: Callable[[str], object], *, on_wait: Cal
             )
     result.seconds = time.monotonic() - started
     return result
+
+
+def _subscription(change: Change) -> str:
+    return arm_ids.parse(change.desired.id).subscription
 
 
 class _Operation:

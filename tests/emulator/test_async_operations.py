@@ -152,6 +152,15 @@ def test_two_concurrent_subnet_writes_in_one_vnet_get_409_another_operation_in_p
     assert second.body["error"]["code"] == "AnotherOperationInProgress"
 
 
+def test_two_concurrent_route_writes_in_one_route_table_get_409_another_operation_in_progress(slow):
+    slow.put(f"{NET}/routeTables/rt", {"location": "eastus"})
+    route = {"properties": {"addressPrefix": "10.9.0.0/16", "nextHopType": "VnetLocal"}}
+    first = slow("PUT", f"{NET}/routeTables/rt/routes/a", body=route)
+    second = slow("PUT", f"{NET}/routeTables/rt/routes/b", body=route)
+    assert (first.status, second.status) == (201, 409)
+    assert second.body["error"]["code"] == "AnotherOperationInProgress"
+
+
 def test_writes_to_two_different_vnets_run_side_by_side(slow):
     first = slow("PUT", f"{NET}/virtualNetworks/hub", body=VNET_BODY)
     second = slow("PUT", f"{NET}/virtualNetworks/spoke", body=VNET_BODY)

@@ -46,6 +46,7 @@ class LatencyProfile:
 
     `retry_after` goes on poll responses (azure-core accepts fractions). Generated SDKs parse the initial
     response's Retry-After as an int, so that one is `initial_retry_after`, a whole number or absent.
+    `overlapping` keeps each operation in flight for a few quick polls, so concurrent writes meet as they do in Azure.
     `principal_replication_seconds`: how long a new managed identity stays unknown to role assignments that do
     not name a principalType (Entra's replication delay; 0 turns it off).
     A profile with `azure_seconds` times each operation by its type instead (Azure seconds, lower-cased type,
@@ -96,6 +97,7 @@ AZURE_SECONDS = {
 
 PROFILES = {
     "fast": LatencyProfile("fast", polls=1, seconds=0.0, retry_after="0.01", initial_retry_after=None),
+    "overlapping": LatencyProfile("overlapping", polls=4, seconds=2.0, retry_after="0.05", initial_retry_after=None),
     "azure-like": LatencyProfile("azure-like", polls=3, seconds=6.0, retry_after="2", initial_retry_after="2",
                                  principal_replication_seconds=20.0),
     "azure-timed": LatencyProfile("azure-timed", polls=1, seconds=0.0, retry_after=f"{30 * AZURE_TIME_SCALE:.3f}",

@@ -18,7 +18,8 @@ Every ARM request is authorised for the token's principal by Azure RBAC (`access
 
 Counters cover authenticated ARM requests only: `reads` (GET/HEAD), `writes` (PUT/PATCH/DELETE), `actions`
 (POST: list credentials, run-command) and `polls` (async-operation status GETs, kept apart so LRO speed
-settings do not skew read counts), each also split by ARM type under `by_type`.
+settings do not skew read counts), each also split by ARM type under `by_type`; `refused` counts error answers by
+ARM code (409 `AnotherOperationInProgress` among them).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Counters:
             self._totals = {"reads": 0, "writes": 0, "actions": 0, "polls": 0}
             self._authorised: set[tuple[str, str]] = set()
             self._by_type: dict[str, dict[str, int]] = defaultdict(lambda: {"reads": 0, "writes": 0, "actions": 0, "polls": 0})
+            self._refused: dict[str, int] = defaultdict(int)
 
     def record(self, kind: str, arm_type: str) -> None:
         with self._lock:
@@ -72,9 +74,13 @@ class Counters:
         with self._lock:
             return sorted(self._authorised)
 
+    def refuse(self, code: str) -> None:
+        with self._lock:
+            self._refused[code] += 1
+
     def snapshot(self) -> dict:
         with self._lock:
-            return dict(self._totals, by_type={t: dict(c) for t, c in self._by_type.items()})
+            return dict(self._totals, by_type={t: dict(c) for t, c in self._by_type.items()}, refused=dict(self._refused))
 
 
 def _type_of(arm_path: ArmPath) -> str:
@@ -105,6 +111,7 @@ class EmulatorApp:
             environ[DROP_CONNECTION]()
             return []
         except ArmError as error:
+            self.counters.refuse(error.code)
             result = self._error(error, request)
         except Exception:  # the client gets an ARM error body, never a traceback or an HTML page
             _log.exception("emulator failed on %s %s", request.method, request.path)

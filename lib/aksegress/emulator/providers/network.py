@@ -363,10 +363,16 @@ def _check_route(route: dict) -> None:
     props.setdefault("hasBgpOverride", False)
 
 
+def _route_table_of(resource_id: str) -> str:
+    """The route table a table or route id belongs to: Azure runs one write at a time per route table."""
+    return re.split(r"/routes/", resource_id, maxsplit=1, flags=re.IGNORECASE)[0]
+
+
 class RouteTableHandler(ResourceHandler):
     type = ROUTE_TABLE
     long_running = True
     requires_location = True
+    serialised_under = staticmethod(_route_table_of)
 
     def validate(self, arm, body, existing):
         props = body["properties"]
@@ -402,6 +408,7 @@ class RouteTableHandler(ResourceHandler):
 class RouteHandler(ResourceHandler):
     type = ROUTE
     long_running = True
+    serialised_under = staticmethod(_route_table_of)
 
     def validate(self, arm, body, existing):
         _check_route(body)
