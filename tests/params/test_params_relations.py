@@ -123,6 +123,20 @@ def test_firewall_dns_needs_the_dns_proxy(data, problems):
     assert "dns_proxy: true" in problems(data)["spokes.spoke2.dns"]
 
 
+def test_firewall_dns_on_a_spoke_with_a_cluster_is_refused_naming_the_bootstrap_failure(data, problems):
+    data["spokes"]["spoke2"]["dns"] = "firewall"
+    message = problems(data)["spokes.spoke2.dns"]
+    assert "K8SAPIServerDNSLookupFailVMExtensionError" in message and "use dns: azure" in message
+
+
+def test_firewall_dns_on_a_spoke_without_a_cluster_is_accepted(data):
+    from aksegress.params import validate_params
+
+    data["spokes"]["spoke2"]["dns"] = "firewall"
+    data["spokes"]["spoke2"].pop("cluster")
+    assert validate_params(data).spokes["spoke2"].dns == "firewall"
+
+
 def test_access_from_an_unknown_spoke(data, problems):
     data["access"][0]["from"] = "spoke9"
     assert "known spokes: spoke1, spoke2, spoke3" in problems(data)["access[0].from"]

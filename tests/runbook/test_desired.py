@@ -110,7 +110,7 @@ def test_the_broad_azure_ips_rule_is_absent_unless_asked_for():
 
 
 def test_spokes_using_the_dns_proxy_point_their_vnet_dns_at_the_firewall():
-    vnets = _by_type(egress_rules(params_with(spokes__spoke2__dns="firewall")), "Microsoft.Network/virtualNetworks")
+    vnets = _by_type(egress_rules(params_with(spokes__spoke2__dns="firewall", spokes__spoke2__cluster=None)), "Microsoft.Network/virtualNetworks")
     assert [v.body["properties"]["dhcpOptions"]["dnsServers"] for v in vnets] == [["10.0.1.4"]]
 
 
@@ -134,7 +134,7 @@ def test_zone_is_linked_to_the_source_spoke_and_to_the_hub_for_an_application_ru
 
 
 def test_zone_is_linked_only_to_the_hub_for_a_proxy_dns_spoke_with_a_network_rule():
-    params = params_with(spokes__spoke2__dns="firewall", api_access_rule="network_snat")
+    params = params_with(spokes__spoke2__dns="firewall", spokes__spoke2__cluster=None, api_access_rule="network_snat")
     assert [k for k, _ in zone_link_vnets(params, "spoke2")] == ["hub"]
 
 

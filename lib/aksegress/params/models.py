@@ -159,7 +159,7 @@ class Spoke(Site):
     """A spoke peered to the hub, with an optional cluster and test VM.
 
     Optional ``dns``: ``azure`` (default, Azure-provided DNS) or ``firewall`` (the VNet's DNS servers point at
-    the firewall's DNS proxy; needs hub.firewall.dns_proxy: true).
+    the firewall's DNS proxy; needs hub.firewall.dns_proxy: true, and is refused on a spoke with a cluster).
     """
 
     cluster: Cluster | None = None

@@ -82,6 +82,12 @@ def _spoke_problems(key: str, spoke: Spoke, hub: Hub | None, sites: list[tuple[s
     if spoke.dns == "firewall" and hub is not None and not hub.firewall.dns_proxy:
         problems.append((f"{path}.dns", "'firewall' needs hub.firewall.dns_proxy: true (the spoke's DNS servers "
                          "would point at a firewall that does not answer DNS); set it or use dns: azure"))
+    if spoke.dns == "firewall" and spoke.cluster:
+        problems.append((f"{path}.dns", "'firewall' on a spoke with a cluster fails the cluster's create (node bootstrap "
+                         "exit 52, K8SAPIServerDNSLookupFailVMExtensionError): the nodes would ask the firewall, whose "
+                         "hub VNet is not linked to the cluster's private zone until step 08, and AKS needs that link "
+                         "before the cluster exists (docs/private-aks-egress.md#5-private-cluster-dns); use dns: azure "
+                         "on cluster spokes, dns: firewall only on spokes without a cluster"))
     if spoke.test_vm and spoke.test_vm.subnet not in spoke.subnets:
         problems.append((f"{path}.test_vm.subnet", f"{spoke.test_vm.subnet!r} is not a subnet of {key}; use one of: "
                          f"{', '.join(spoke.subnets)}"))
