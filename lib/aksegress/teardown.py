@@ -99,6 +99,7 @@ def teardown_plan(runbook, ownership=None) -> Plan:
         if stage:
             stages.append(stage)
     deleting = {c.desired.id.lower() for stage in stages for c in stage if c.action == DELETE}
+    deleting |= {disk for stage in stages for c in stage if c.action == DELETE for disk in _deleted_with(c)}
     groups = []
     for d, body in ours:
         if d.kind is RESOURCE_GROUP:
@@ -118,6 +119,13 @@ def teardown_plan(runbook, ownership=None) -> Plan:
             changes.append(change)
         previous = tuple(c.desired.id for c in stage)
     return Plan("99-teardown", changes, notes)
+
+
+def _deleted_with(change: Change) -> list[str]:
+    """The OS disk Azure deletes together with a VM whose disk has ``deleteOption: Delete``."""
+    os_disk = ((change.observed or {}).get("properties", {}).get("storageProfile") or {}).get("osDisk") or {}
+    disk_id = (os_disk.get("managedDisk") or {}).get("id")
+    return [disk_id.lower()] if disk_id and os_disk.get("deleteOption") == "Delete" else []
 
 
 def _parent_key(resource_id: str) -> str:

@@ -144,3 +144,41 @@ def test_a_vm_read_with_expand_instance_view_shows_its_agent_disks_and_power_sta
 def test_a_vm_read_without_expand_has_no_instance_view(clients, estate):
     create_vm(clients, estate.rg, "vm1", estate.vm_subnet_id)
     assert clients.compute.virtual_machines.get(estate.rg, "vm1").instance_view is None
+
+
+def _delete_vm_with(clients, estate, disk_option: str | None, nic_option: str | None):
+    vm, _ = create_vm(clients, estate.rg, "vm1", estate.vm_subnet_id)
+    if disk_option:
+        vm.storage_profile.os_disk.delete_option = disk_option
+    if nic_option:
+        vm.network_profile.network_interfaces[0].delete_option = nic_option
+    vm = clients.compute.virtual_machines.begin_create_or_update(estate.rg, "vm1", vm).result()
+    clients.compute.virtual_machines.begin_delete(estate.rg, "vm1").result()
+    disks = {d.name: d for d in clients.compute.disks.list_by_resource_group(estate.rg)}
+    nics = [n.name for n in clients.network.network_interfaces.list(estate.rg)]
+    return vm.storage_profile.os_disk.name, disks, nics
+
+
+def test_a_new_vm_gets_its_os_disk_as_a_managed_disk_attached_to_it(clients, estate):
+    vm, _ = create_vm(clients, estate.rg, "vm1", estate.vm_subnet_id)
+    disk = clients.compute.disks.get(estate.rg, vm.storage_profile.os_disk.name)
+    assert (disk.managed_by, disk.disk_state) == (vm.id, "Attached")
+    assert disk.id.lower() == vm.storage_profile.os_disk.managed_disk.id.lower()
+
+
+def test_deleting_a_vm_keeps_its_disk_unattached_and_its_nic_by_default(clients, estate):
+    disk_name, disks, nics = _delete_vm_with(clients, estate, None, None)
+    assert (disks[disk_name].managed_by, disks[disk_name].disk_state) == (None, "Unattached")
+    assert nics == ["vm1-nic"]
+
+
+def test_deleting_a_vm_with_delete_options_removes_its_disk_and_nic(clients, estate):
+    _, disks, nics = _delete_vm_with(clients, estate, "Delete", "Delete")
+    assert (disks, nics) == ({}, [])
+
+
+def test_an_attached_disk_cannot_be_deleted(clients, estate):
+    vm, _ = create_vm(clients, estate.rg, "vm1", estate.vm_subnet_id)
+    with pytest.raises(HttpResponseError) as caught:
+        clients.compute.disks.begin_delete(estate.rg, vm.storage_profile.os_disk.name).result()
+    assert caught.value.error.code == "OperationNotAllowed"

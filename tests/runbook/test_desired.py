@@ -5,6 +5,7 @@
 import yaml
 
 from aksegress.desired.cross_vnet_access import access_rule, cross_vnet_access, zone_link_vnets, zone_links
+from aksegress.desired.cross_vnet_access import test_vms as desired_test_vms
 from aksegress.desired.firewall import firewall
 from aksegress.desired.firewall_rules import egress_rules
 from aksegress.desired.hub_and_spokes import networks
@@ -156,3 +157,10 @@ def test_the_test_vms_get_the_ssh_key_kept_under_the_project_roots_outputs(proje
     kept = (project / "outputs" / "local" / "ssh" / "id_rsa.pub").read_text().strip()
     keys = {d.create_only["properties"]["osProfile"]["linuxConfiguration"]["ssh"]["publicKeys"][0]["keyData"] for d in vms}
     assert vms and keys == {kept}
+
+
+def test_test_vms_delete_their_os_disk_and_nic_with_them():
+    vm = next(d for d in desired_test_vms(params_with(), "ssh-ed25519 AAAA") if "/virtualMachines/" in d.id)
+    props = vm.body["properties"]
+    assert props["storageProfile"]["osDisk"]["deleteOption"] == "Delete"
+    assert [n["properties"]["deleteOption"] for n in props["networkProfile"]["networkInterfaces"]] == ["Delete"]

@@ -50,9 +50,9 @@ def test_vms(params, ssh_public_key: str) -> list[Desired]:
             "hardwareProfile": {"vmSize": vm.size},
             "storageProfile": {
                 "imageReference": {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-lts-gen2", "version": "latest"},
-                "osDisk": {"createOption": "FromImage", "managedDisk": {"storageAccountType": "Standard_LRS"}},
+                "osDisk": {"createOption": "FromImage", "deleteOption": "Delete", "managedDisk": {"storageAccountType": "Standard_LRS"}},
             },
-            "networkProfile": {"networkInterfaces": [{"id": nic_id(spoke), "properties": {"primary": True}}]},
+            "networkProfile": {"networkInterfaces": [{"id": nic_id(spoke), "properties": {"primary": True, "deleteOption": "Delete"}}]},
         }}, depends_on=(nic_id(spoke),), create_only={"properties": {"osProfile": {
             "computerName": vm.name, "adminUsername": "azureuser",
             "linuxConfiguration": {"disablePasswordAuthentication": True, "ssh": {"publicKeys": [

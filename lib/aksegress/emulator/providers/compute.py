@@ -1,4 +1,5 @@
-"""Microsoft.Compute: virtual machines on existing NICs, and their run command answered by the simulated shell.
+"""Microsoft.Compute: virtual machines on existing NICs, their implicit OS disks, and their run command answered by
+the simulated shell. Deleting a VM honours `deleteOption` on its OS disk and NICs (Delete removes them, Detach keeps).
 
 A VM marks each NIC it uses (`virtualMachine` on the NIC), so the NIC cannot be deleted under it and, through
 the NIC, the subnet neither. `POST .../runCommand` (RunShellScript) answers 202 with Azure-AsyncOperation (a
@@ -21,6 +22,7 @@ from aksegress.emulator.shell import run_script, snapshot_of
 from aksegress.emulator.store import Record
 
 VM = "Microsoft.Compute/virtualMachines"
+DISK = "Microsoft.Compute/disks"
 
 
 def _now() -> str:
@@ -133,6 +135,24 @@ class VirtualMachineHandler(ResourceHandler):
         arm.save(record)
         nics = record.body["properties"]["networkProfile"]["networkInterfaces"]
         arm.store.set_references(record.id, [(n["id"], "virtualMachine") for n in nics])
+        _attach_os_disk(arm, record)
+
+    def on_delete(self, arm, record):
+        """Azure's `deleteOption` on the OS disk and each NIC: Delete removes it with the VM, Detach (the default) keeps it."""
+        props = record.body["properties"]
+        arm.store.set_references(record.id, [])
+        os_disk = props["storageProfile"]["osDisk"]
+        disk = arm.get(os_disk["managedDisk"]["id"])
+        if disk is not None and os_disk.get("deleteOption") == "Delete":
+            arm.delete_tree(disk)
+        elif disk is not None:
+            disk.body.pop("managedBy", None)
+            disk.body["properties"]["diskState"] = "Unattached"
+            arm.store.update_body(disk)
+        for ref in props["networkProfile"]["networkInterfaces"]:
+            nic = arm.get(ref["id"])
+            if nic is not None and (ref.get("properties") or {}).get("deleteOption") == "Delete":
+                arm.delete_tree(nic)
 
     def action(self, arm, record, name, request):
         if name.lower() != "runcommand":
@@ -151,4 +171,32 @@ class VirtualMachineHandler(ResourceHandler):
         return ArmResponse(202, None, arm.operation_headers(request, record, op))
 
 
-HANDLERS = [VirtualMachineHandler()]
+def _attach_os_disk(arm: Arm, vm: Record) -> None:
+    """The implicit managed disk Azure creates from the image for a VM's OS disk, in the VM's resource group."""
+    os_disk = vm.body["properties"]["storageProfile"]["osDisk"]
+    disk_id = os_disk["managedDisk"]["id"]
+    if arm.get(disk_id) is not None:
+        return
+    image = vm.body["properties"]["storageProfile"].get("imageReference") or {}
+    arm.save(Record(disk_id, DISK.lower(), {
+        "id": disk_id, "name": os_disk["name"], "type": DISK, "location": vm.body["location"], "managedBy": vm.id,
+        "sku": {"name": os_disk["managedDisk"]["storageAccountType"], "tier": "Standard"},
+        "properties": {"osType": os_disk["osType"], "diskSizeGB": os_disk["diskSizeGB"], "diskState": "Attached",
+                       "creationData": {"createOption": "FromImage", "imageReference": dict(image)},
+                       "timeCreated": _now(), "provisioningState": "Succeeded"}}))
+
+
+class DiskHandler(ResourceHandler):
+    """A managed disk; an attached one cannot be deleted (Azure answers 409 OperationNotAllowed)."""
+
+    type = DISK
+    long_running = True
+    requires_location = True
+    etag_format = None
+
+    def check_delete(self, arm, record):
+        if record.body.get("managedBy"):
+            raise ArmError(409, "OperationNotAllowed", f"Disk {record.body['name']} is attached to VM {record.body['managedBy']}.")
+
+
+HANDLERS = [VirtualMachineHandler(), DiskHandler()]
