@@ -1,16 +1,24 @@
-"""Proof from inside a VM: name resolution, a TCP connection and an HTTPS request, through VM run-command."""
+"""Proof from inside a VM: name resolution, an HTTPS answer on 443 and the API server's own answer, through VM run-command.
+
+Each probe is judged from the command's own output (run-command's message wraps it in `Enable succeeded:` and
+`[stdout]`/`[stderr]` sections whatever the command did). A bare TCP connect proves nothing through Azure Firewall,
+which completes handshakes on 80 and 443 itself (docs/network-behaviour.md#45-application-rules), so reaching the
+server is judged by an HTTP status coming back over TLS: any status, 401 included.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from aksegress.arm_json import to_arm
 
 PROBES = {
     "name resolves": "nslookup {host}",
-    "TCP 443 answers": "nc -vz -w 5 {host} 443",
+    "HTTPS answers on 443": "curl -sk -o /dev/null -w '%{{http_code}}' --max-time 10 https://{host}/",
     "API server responds": "curl -sk --max-time 10 https://{host}/version",
 }
+_SECTIONS = re.compile(r"\[(stdout|stderr)\]\n")
 
 
 @dataclass(frozen=True)
@@ -34,23 +42,26 @@ def probe(clients, resource_group: str, vm: str, host: str, expect_ip: str) -> l
     results = []
     for name, template in PROBES.items():
         command = template.format(host=host)
-        output = run_shell(clients, resource_group, vm, command)
-        results.append(ProbeResult(vm, name, command, _passed(name, output, expect_ip), _as_text(output)))
+        stdout, stderr = command_output(run_shell(clients, resource_group, vm, command))
+        results.append(ProbeResult(vm, name, command, _passed(name, stdout, expect_ip),
+                                   "\n".join(part.strip() for part in (stdout, stderr) if part.strip())))
     return results
 
 
-def _as_text(message: str) -> str:
-    """Run-command's message as the tool printed it: stdout, then stderr, without run-command's section markers."""
-    body = message.replace("Enable succeeded:", "")
-    if "[stdout]" not in body and "[stderr]" not in body:
-        return body.strip()
-    out, _, err = body.partition("[stderr]")
-    return "\n".join(part.strip() for part in (out.replace("[stdout]", ""), err) if part.strip())
+def command_output(message: str) -> tuple[str, str]:
+    """(stdout, stderr) of the command inside a run-command message, without the extension's own status line and
+    section markers (a message without markers is all stdout)."""
+    if "[stdout]" not in message and "[stderr]" not in message:
+        return message.replace("Enable succeeded:", "").strip(), ""
+    parts = _SECTIONS.split(message)
+    sections = dict(zip(parts[1::2], parts[2::2]))
+    return sections.get("stdout", ""), sections.get("stderr", "")
 
 
-def _passed(probe_name: str, output: str, expect_ip: str) -> bool:
+def _passed(probe_name: str, stdout: str, expect_ip: str) -> bool:
     if probe_name == "name resolves":
-        return f"Address: {expect_ip}" in output and "NXDOMAIN" not in output
-    if probe_name == "TCP 443 answers":
-        return "succeeded" in output
-    return '"gitVersion"' in output
+        return f"Address: {expect_ip}" in stdout and "NXDOMAIN" not in stdout
+    if probe_name == "HTTPS answers on 443":
+        status = stdout.strip()
+        return status.isdigit() and len(status) == 3 and status != "000"
+    return '"gitVersion"' in stdout or '"kind": "Status"' in stdout

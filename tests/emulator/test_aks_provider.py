@@ -10,6 +10,7 @@ from azure.core.exceptions import HttpResponseError
 
 from aksegress.connect import to_arm
 from aksegress.netmodel import Snapshot, resolve
+from aksegress.vm_probes import probe
 from tests.emulator.conftest import SUB
 from tests.emulator.topology import AKS_EGRESS_FQDNS, LOCATION, add_firewall, allow, build_estate, create_vm, https_rule, route_table, run_shell
 
@@ -267,13 +268,38 @@ def test_from_another_spoke_the_private_fqdn_is_nxdomain_before_a_zone_link(clie
 
 
 @needs_firewall
-def test_after_the_link_the_name_resolves_but_the_firewall_drops_the_connection(clients, behind_firewall):
+def test_after_the_link_the_firewall_answers_the_tcp_handshake_itself_but_resets_the_tls_session(clients, behind_firewall):
     estate, cluster = behind_firewall
     _link_zone(clients, cluster, estate.spoke2_id, "spoke2")
     message = run_shell(clients, estate.rg, "jump", f"nslookup {cluster.private_fqdn}",
-                        f"nc -vz -w 5 {cluster.private_fqdn} 443")
+                        f"nc -vz -w 5 {cluster.private_fqdn} 443", f"curl -sSk --max-time 5 https://{cluster.private_fqdn}/version")
     assert f"Name:\t{cluster.private_fqdn}\nAddress: 10.1.0.4\n" in message
-    assert f"nc: connect to {cluster.private_fqdn} port 443 (tcp) timed out: Operation now in progress\n" in message
+    assert f"Connection to {cluster.private_fqdn} (10.1.0.4) 443 port [tcp/https] succeeded!\n" in message
+    assert f"curl: (35) OpenSSL SSL_connect: Connection reset by peer in connection to {cluster.private_fqdn}:443" in message
+
+
+@needs_firewall
+def test_plain_http_the_firewall_denies_is_answered_with_its_470_page(clients, behind_firewall):
+    estate, _ = behind_firewall
+    message = run_shell(clients, estate.rg, "jump", "curl -s -w ' %{http_code}' http://10.1.0.4/")
+    assert "Action: Deny. Reason: No rule matched. Proceeding with default action. 470" in message
+
+
+@needs_firewall
+def test_the_vm_probes_find_no_https_answer_where_the_firewall_only_completed_the_handshake(clients, behind_firewall):
+    estate, cluster = behind_firewall
+    _link_zone(clients, cluster, estate.spoke2_id, "spoke2")
+    results = {r.probe: r.ok for r in probe(clients, estate.rg, "jump", cluster.private_fqdn, "10.1.0.4")}
+    assert results == {"name resolves": True, "HTTPS answers on 443": False, "API server responds": False}
+
+
+@needs_firewall
+def test_the_vm_probes_pass_once_an_application_rule_lets_the_vm_reach_the_api_server(clients, behind_firewall):
+    estate, cluster = behind_firewall
+    _link_zone(clients, cluster, estate.spoke2_id, "spoke2")
+    _link_zone(clients, cluster, estate.hub_id, "hub")
+    allow(clients, estate.rg, [AKS_RULE, https_rule("jump-to-api", ["10.2.0.0/16"], [cluster.private_fqdn])])
+    assert all(r.ok for r in probe(clients, estate.rg, "jump", cluster.private_fqdn, "10.1.0.4"))
 
 
 @needs_firewall

@@ -34,7 +34,7 @@ def test_the_first_run_passes_every_step_from_00_to_09(converged):
 
 def test_the_vm_in_spoke2_reaches_the_spoke1_api_server_through_the_firewall(converged):
     checks = {c["name"]: c for s in _record(converged["folder"] / "run1")["steps"] for c in s["checks"]}
-    for probe in ("name resolves", "TCP 443 answers", "API server responds"):
+    for probe in ("name resolves", "HTTPS answers on 443", "API server responds"):
         assert checks[f"from vm-spoke2: {probe} (spoke1 API server)"]["ok"]
     assert not any(c["name"].startswith("from vm-spoke1") for c in checks.values())
 

@@ -6,7 +6,8 @@ Understood: nslookup NAME, dig [+short] NAME, nc [-v] [-z] [-u] [-w N] HOST PORT
 [-m|--max-time N] [--connect-timeout N] [-o FILE] [-w FMT] URL, timeout N bash -c '</dev/tcp/HOST/PORT',
 echo (with $?), hostname [-i], true, false, exit N, set -e; joined by ; && || and with 2>&1, >/dev/null, 2>/dev/null.
 Names resolve through `netmodel.resolve`, connections through `netmodel.trace`: DNS failures read as name
-errors, every other blocked flow (firewall, route, peering, NSG, asymmetric return) as a timeout.
+errors, every other blocked flow (firewall, route, peering, NSG, asymmetric return) as a timeout, except TCP 80/443
+that Azure Firewall's application rules deny: the firewall completes the handshake, then resets TLS or answers 470.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from urllib.parse import urlsplit
 
 from aksegress.errors import AksegressError
 from aksegress.netmodel import Resolution, Snapshot, resolve, trace
+from aksegress.netmodel.verdicts import DENIED_BY_FIREWALL
 
 AZURE_DNS = "168.63.129.16"
 _NAME_FAILURES = {"DNS_NXDOMAIN"}
 _SERVER_FAILURES = {"DNS_LINK_PENDING", "DNS_SERVER_UNREACHABLE"}
 _RESERVED_TLDS = {"invalid", "test", "example", "localhost", "local"}
+_PROXIED_PORTS = (80, 443)
+_FIREWALL_DENY_PAGE = "Action: Deny. Reason: No rule matched. Proceeding with default action."
 _SERVICES = {22: "ssh", 53: "domain", 80: "http", 123: "ntp", 443: "https", 9000: "*", 1194: "openvpn"}
 
 
@@ -87,18 +91,24 @@ class Shell:
         return ""
 
     def connect(self, host: str, port: int, protocol: str = "TCP"):
-        """(disposition, destination ip) of a connection attempt to HOST:PORT."""
+        """(disposition, destination ip, whether the firewall itself answered the handshake) of a connection to HOST:PORT.
+
+        Azure Firewall completes TCP handshakes on 80 and 443 itself when the flow falls to its application rules,
+        even when none allows it, and only refuses once it sees the request (docs/network-behaviour.md#45-application-rules).
+        """
         if not host.replace(".", "").isdigit():
             answer = self.resolve(host)
             if not answer.ok:
-                return answer.failure or "DNS_NXDOMAIN", ""
+                return answer.failure or "DNS_NXDOMAIN", "", False
             if "." not in host:
                 host = answer.addresses[0]
         try:
             result = trace(self.snap, self.source, host, port, protocol)
         except AksegressError:
-            return "DNS_NXDOMAIN", ""
-        return result.disposition, result.destination_ip
+            return "DNS_NXDOMAIN", "", False
+        proxied = (result.disposition == DENIED_BY_FIREWALL and protocol == "TCP" and port in _PROXIED_PORTS
+                   and getattr(result.firewall, "phase", "") in ("Application", "Default"))
+        return result.disposition, result.destination_ip, proxied
 
     # -- the script ---------------------------------------------------------------------------------------------
     def run(self, lines: list[str]) -> ShellResult:
@@ -242,12 +252,12 @@ class Shell:
             return 1
         host, port = rest[0], int(rest[1])
         protocol = "UDP" if "u" in flags else "TCP"
-        disposition, ip = self.connect(host, port, protocol)
+        disposition, ip, proxied = self.connect(host, port, protocol)
         if disposition in _NAME_FAILURES or disposition in _SERVER_FAILURES:
             reason = "Name or service not known" if disposition in _NAME_FAILURES else "Temporary failure in name resolution"
             out.stderr.append(f'nc: getaddrinfo for host "{host}" port {port}: {reason}\n')
             return 1
-        if disposition == "DELIVERED":
+        if disposition == "DELIVERED" or proxied:
             if "v" in flags:
                 service = _SERVICES.get(port, "*")
                 shown = f"{host} ({ip})" if host != ip else host
@@ -265,8 +275,8 @@ class Shell:
         if len(args) < 2 or not match or args[1] != "bash":
             return self._dispatch(args[1:], number, out) if len(args) > 1 else 125
         host, port = match.group(1), int(match.group(2))
-        disposition, _ = self.connect(host, port)
-        if disposition == "DELIVERED":
+        disposition, _, proxied = self.connect(host, port)
+        if disposition == "DELIVERED" or proxied:
             return 0
         if disposition in _NAME_FAILURES or disposition in _SERVER_FAILURES:
             reason = "Name or service not known" if disposition in _NAME_FAILURES else "Temporary failure in name resolution"
@@ -283,28 +293,39 @@ class Shell:
         host, scheme = url.hostname or "", url.scheme.lower()
         port = url.port or (443 if scheme == "https" else 80)
         loud = not options["silent"] or options["show_error"]
-        disposition, ip = self.connect(host, port)
+        disposition, ip, proxied = self.connect(host, port)
+
+        def failed(code: int, message: str) -> int:
+            if options["write_out"]:
+                out.stdout.append(_write_out(options["write_out"], 0, ip if proxied else ""))
+            return _curl_error(out, loud, code, message)
+
         if disposition in _NAME_FAILURES or disposition in _SERVER_FAILURES:
-            return _curl_error(out, loud, 6, f"Could not resolve host: {host}")
-        if disposition != "DELIVERED":
+            return failed(6, f"Could not resolve host: {host}")
+        if proxied and scheme == "https":
+            return failed(35, f"OpenSSL SSL_connect: Connection reset by peer in connection to {host}:{port} ")
+        if disposition != "DELIVERED" and not proxied:
             limit = options["connect_timeout"] or options["max_time"]
             if limit:
-                return _curl_error(out, loud, 28, f"Connection timed out after {int(limit * 1000)} milliseconds")
-            return _curl_error(out, loud, 28, f"Failed to connect to {host} port {port} after 133908 ms: "
-                                              "Connection timed out")
+                return failed(28, f"Connection timed out after {int(limit * 1000)} milliseconds")
+            return failed(28, f"Failed to connect to {host} port {port} after 133908 ms: Connection timed out")
         api = self.api_servers.get(ip)
         if api and scheme == "https" and not options["insecure"]:
-            return _curl_error(out, loud, 60, "SSL certificate problem: unable to get local issuer certificate\n"
-                                              "More details here: https://curl.se/docs/sslcerts.html")
-        code, body = _api_answer(api, url.path or "/") if api else (200, "")
+            return failed(60, "SSL certificate problem: unable to get local issuer certificate\n"
+                              "More details here: https://curl.se/docs/sslcerts.html")
+        code, body = (470, _FIREWALL_DENY_PAGE) if proxied else _api_answer(api, url.path or "/") if api else (200, "")
         if options["fail"] and code >= 400:
             return _curl_error(out, loud, 22, f"The requested URL returned error: {code}")
         if not options["output"] or options["output"] == "-":
             out.stdout.append(body)
         if options["write_out"]:
-            out.stdout.append(options["write_out"].replace("%{http_code}", str(code)).replace("%{remote_ip}", ip)
-                              .replace("\\n", "\n"))
+            out.stdout.append(_write_out(options["write_out"], code, ip))
         return 0
+
+
+def _write_out(template: str, code: int, ip: str) -> str:
+    """curl's -w: the status (000 when no HTTP answer came) and the address it connected to."""
+    return template.replace("%{http_code}", f"{code:03d}").replace("%{remote_ip}", ip).replace("\\n", "\n")
 
 
 def _split_commands(line: str) -> list[tuple[str, str]]:

@@ -373,7 +373,9 @@ def _bootstrap_failure(arm: Arm, record: Record) -> dict | None:
         rows = egress_readiness(snap, subnet, include_conditional=False).table.to_dict(orient="records")
         blocked = next((r for r in rows if r["required"] == "yes" and r["disposition"] != "DELIVERED"), None)
         if blocked:
-            probe = f"nc -vz {blocked['probe']} {blocked['port']}"
+            host, port = blocked["probe"], int(blocked["port"])
+            probe = (f"curl -sS --max-time 10 {'https' if port == 443 else 'http'}://{host}/" if port in (80, 443)
+                     else f"nc -vz {host} {port}")  # through the firewall a TCP connect on 80/443 always succeeds
             return _cse_error(50, pool, run_script(snap, subnet_id, [probe], "aks-node").stderr,
                               f"{blocked['probe']}:{blocked['port']} blocked: {blocked['disposition']}")
         fqdn = props.get("privateFQDN")
