@@ -293,21 +293,24 @@ def test_the_vm_probes_find_no_https_answer_where_the_firewall_only_completed_th
     assert results == {"name resolves": True, "HTTPS answers on 443": False, "API server responds": False}
 
 
-@needs_firewall
-def test_the_vm_probes_pass_once_an_application_rule_lets_the_vm_reach_the_api_server(clients, behind_firewall):
-    estate, cluster = behind_firewall
+def _grant_jump(clients, estate, cluster) -> None:
+    """The zone linked to the jump VM's spoke and the hub, and an application rule for the API server's FQDN."""
     _link_zone(clients, cluster, estate.spoke2_id, "spoke2")
     _link_zone(clients, cluster, estate.hub_id, "hub")
     allow(clients, estate.rg, [AKS_RULE, https_rule("jump-to-api", ["10.2.0.0/16"], [cluster.private_fqdn])])
+
+
+@needs_firewall
+def test_the_vm_probes_pass_once_an_application_rule_lets_the_vm_reach_the_api_server(clients, behind_firewall):
+    estate, cluster = behind_firewall
+    _grant_jump(clients, estate, cluster)
     assert all(r.ok for r in probe(clients, estate.rg, "jump", cluster.private_fqdn, "10.1.0.4"))
 
 
 @needs_firewall
 def test_with_an_application_rule_for_the_private_fqdn_the_api_server_answers(clients, behind_firewall):
     estate, cluster = behind_firewall
-    _link_zone(clients, cluster, estate.spoke2_id, "spoke2")
-    _link_zone(clients, cluster, estate.hub_id, "hub")
-    allow(clients, estate.rg, [AKS_RULE, https_rule("jump-to-api", ["10.2.0.0/16"], [cluster.private_fqdn])])
+    _grant_jump(clients, estate, cluster)
     message = run_shell(clients, estate.rg, "jump", f"curl -sk --max-time 5 https://{cluster.private_fqdn}/version",
                         f"curl -sk https://{cluster.private_fqdn}/api/v1/nodes")
     assert '"gitVersion": "v1.33.5"' in message
