@@ -106,3 +106,10 @@ def test_a_command_that_started_the_environments_emulator_itself_exits_when_done
     assert "Traceback" not in done.stderr, done.stderr
     assert time.monotonic() - started < 300
     assert json.loads(lock_path(project / "outputs" / "local" / "emulator" / "state.db").read_text() or "{}") == {}
+
+
+def test_a_process_that_leaves_its_emulator_running_still_exits(tmp_path):
+    script = ("import sys; from aksegress.emulator import start_emulator; "
+              "e = start_emulator(sys.argv[1]); print(e.connection.endpoint, flush=True)")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "state.db")], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.startswith("https://127.0.0.1:")) == (0, True), done.stderr

@@ -9,6 +9,7 @@ module, so the Azure path never loads the emulator.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import os
@@ -148,10 +149,6 @@ def embedded_emulator(params, root: Path) -> Connection:
 
 
 def _stop_at_exit(served: EnvironmentEmulator) -> None:
-    """Stop an embedded emulator when the main thread ends, before Python waits on the server's worker threads
-    (which are not daemons, so a command that started one would otherwise never exit)."""
-    import threading
-
-    register = getattr(threading, "_register_atexit", None)
-    if register is not None:
-        register(served.stop)
+    """Stop an embedded emulator, and free its lock, when the process exits (its server threads are daemons, so
+    nothing waits for them before atexit runs)."""
+    atexit.register(served.stop)

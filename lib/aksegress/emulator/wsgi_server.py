@@ -20,6 +20,7 @@ from cheroot import wsgi
 from cheroot.makefile import StreamReader, StreamWriter
 from cheroot.server import HTTPConnection
 from cheroot.ssl import Adapter
+from cheroot.workers.threadpool import ThreadPool, WorkerThread
 
 __all__ = ["DROP_CONNECTION", "HttpsServer"]
 
@@ -92,12 +93,28 @@ class _Gateway(wsgi.Gateway_10):
         return super().start_response(status, headers, exc_info)
 
 
+class _DaemonWorkers(ThreadPool):
+    """cheroot's worker pool with daemon threads, so a process that embeds the emulator can exit without stopping it.
+
+    cheroot's workers inherit the daemon flag of the thread that starts the pool, the caller's main thread here,
+    and Python waits for non-daemon threads before running atexit handlers.
+    """
+
+    def _spawn_worker(self):
+        worker = WorkerThread(self.server)
+        worker.name = f"aksegress-emulator worker {worker.name}"
+        worker.daemon = True
+        worker.start()
+        return worker
+
+
 class _Server(wsgi.Server):
     """cheroot's WSGI server, quiet, with fresh TLS connections parked until their hello arrives."""
 
     def __init__(self, port: int, app, context: ssl.SSLContext):
         super().__init__(("127.0.0.1", port), app, numthreads=_WORKERS, timeout=_IDLE_SECONDS, shutdown_timeout=2,
                          request_queue_size=64)
+        self.requests = _DaemonWorkers(self, min=_WORKERS, max=-1, accepted_queue_size=-1, accepted_queue_timeout=10)
         self.ssl_adapter = _DeferredHandshake(context)
         self.ConnectionClass = _Connection
         self.gateway = _Gateway
