@@ -114,7 +114,7 @@ def access_rules(params, facts) -> list[Desired]:
     rules = [access_rule(params, facts, rule) for rule in params.access]
     return [Desired(access_group_id(params), {"properties": {"priority": ACCESS_PRIORITY, "ruleCollections": [
         {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "api-server-access", "priority": 100,
-         "action": {"type": "Allow"}, "rules": rules}]}}, depends_on=(policy_id(params), firewall_id(params)))]
+         "action": {"type": "Allow"}, "rules": rules}]}}, depends_on=(policy_id(params), firewall_id(params)), exclusive=True)]
 
 
 def cross_vnet_access(params, facts) -> list[Desired]:
