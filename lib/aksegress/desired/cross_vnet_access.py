@@ -108,13 +108,29 @@ def access_rule(params, facts, rule) -> dict:
             "destinationAddresses": [f"{cluster.api_server_ip}/32"], "destinationPorts": ["443"]}
 
 
+def run_command_rule(params) -> dict | None:
+    """The test VM subnets to Azure's public addresses on TCP 443, which VM run-command needs to return its output
+    (docs/network-behaviour.md, "Run command"); None without test VMs."""
+    sources = [str(spoke.subnets[spoke.test_vm.subnet]) for _, spoke in params.spokes.items() if spoke.test_vm]
+    if not sources:
+        return None
+    return {"ruleType": "NetworkRule", "name": "vm-run-command", "ipProtocols": ["TCP"], "sourceAddresses": sources,
+            "destinationAddresses": ["AzureCloud"], "destinationPorts": ["443"]}
+
+
 def access_rules(params, facts) -> list[Desired]:
-    if not params.access:
+    collections = []
+    if params.access:
+        collections.append({"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "api-server-access", "priority": 100,
+                            "action": {"type": "Allow"}, "rules": [access_rule(params, facts, rule) for rule in params.access]})
+    run_command = run_command_rule(params)
+    if run_command:
+        collections.append({"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "vm-run-command", "priority": 200,
+                            "action": {"type": "Allow"}, "rules": [run_command]})
+    if not collections:
         return []
-    rules = [access_rule(params, facts, rule) for rule in params.access]
-    return [Desired(access_group_id(params), {"properties": {"priority": ACCESS_PRIORITY, "ruleCollections": [
-        {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "api-server-access", "priority": 100,
-         "action": {"type": "Allow"}, "rules": rules}]}}, depends_on=(policy_id(params), firewall_id(params)), exclusive=True)]
+    return [Desired(access_group_id(params), {"properties": {"priority": ACCESS_PRIORITY, "ruleCollections": collections}},
+                    depends_on=(policy_id(params), firewall_id(params)), exclusive=True)]
 
 
 def cross_vnet_access(params, facts) -> list[Desired]:
