@@ -2,7 +2,7 @@
 AzureCloud tag); the test VM subnets route everything to the firewall, so step 08 allows that from them."""
 
 from aksegress.connection import Connection
-from aksegress.desired.cross_vnet_access import access_group_id
+from aksegress.desired.cross_vnet_access import run_command_group_id
 from aksegress.runbook import Runbook
 
 
@@ -22,7 +22,5 @@ def test_run_command_output_comes_back_through_the_firewall_only_while_step_08_a
     assert "probe-answer" in _echo(runbook, spoke)
     hub = local_params.hub
     groups = runbook.clients(hub.subscription_id).network.firewall_policy_rule_collection_groups
-    group = groups.get(hub.resource_group, hub.firewall.policy, access_group_id(local_params).rsplit("/", 1)[1])
-    group.rule_collections = [c for c in group.rule_collections if c.name != "vm-run-command"]
-    groups.begin_create_or_update(hub.resource_group, hub.firewall.policy, group.name, group).result()
+    groups.begin_delete(hub.resource_group, hub.firewall.policy, run_command_group_id(local_params).rsplit("/", 1)[1]).result()
     assert "probe-answer" not in _echo(runbook, spoke)
