@@ -26,7 +26,7 @@ def who_acted(params, connection) -> dict:
     endpoint = connection.endpoint if connection else "https://management.azure.com"
     out = {"where": "emulator" if connection else "azure", "endpoint": endpoint, "subscriptions": sorted(params.subscription_ids())}
     try:
-        clients = connect.clients_for(params.subscription_ids()[0], connection=connection)
+        clients = connect.clients_for(params.subscription_ids()[0], connection=connection, tenant_id=params.tenant_id)
         claims = token_claims(clients.credential.get_token(ARM_SCOPE).token)
     except Exception as error:  # noqa: BLE001 - the record says why the identity is unknown; the steps will fail on their own
         return {**out, "object_id": None, "name": None, "tenant": params.tenant_id, "error": str(error).splitlines()[0] if str(error) else type(error).__name__}

@@ -27,6 +27,7 @@ RETRIED_CODES = frozenset({"AnotherOperationInProgress", "CanceledAndSupersededD
                            "PrincipalNotFound"})
 """ARM codes that mean "try again": another operation held the resource, the operation failed on ARM's side, or a
 new principal has not replicated yet (a cluster identity seconds old)."""
+PRECONDITION_FAILED = "PreconditionFailed"
 MAX_ATTEMPTS = 6
 SERIALISED_PARENTS = frozenset({"microsoft.network/virtualnetworks", "microsoft.network/routetables",
                                 "microsoft.network/firewallpolicies"})
@@ -203,23 +204,35 @@ class _Operation:
     def __init__(self, change: Change, clients, ownership, sleep, result: ApplyResult):
         self.change, self.clients, self.ownership, self.sleep, self.result = change, clients, ownership, sleep, result
         self.attempts = 0
+        self._conditional = False
         self.error: HttpResponseError | None = None
         self._wait: Callable[[], object] | None = None
         self._start()
 
-    def _body(self) -> dict:
-        body = self.change.body_to_send()
-        kind = self.change.desired.kind
-        if self.ownership is not None and kind.tagged and (self.change.action == CREATE or self.ownership.owns(self.change.desired.id, self.change.observed)):
+    def _body(self) -> tuple[dict, str | None]:
+        """The body to PUT and the etag it is conditional on: for a resource that existed at plan time, laid over
+        a fresh read, so what changed since the plan (a subnet someone added) is kept, not overwritten."""
+        change, kind = self.change, self.change.desired.kind
+        if change.action != CREATE and change.observed is not None:
+            change = Change(change.action, change.desired, kind.get(self.clients, change.desired.id))
+        body = change.body_to_send()
+        if self.ownership is not None and kind.tagged and (self.change.action == CREATE or self.ownership.owns(self.change.desired.id, change.observed)):
             body = {**body, "tags": {**(body.get("tags") or {}), CREATED_BY_TAG: self.ownership.tag_value(self.change.desired.id)}}
-        return body
+        etag = (change.observed or {}).get("etag") if change is not self.change else None
+        return body, etag
 
     def _start(self) -> None:
         while True:
             self.attempts += 1
+            self._conditional = False
             try:
                 kind, rid = self.change.desired.kind, self.change.desired.id
-                self._wait = kind.delete(self.clients, rid) if self.change.action == DELETE else kind.put(self.clients, rid, self._body())
+                if self.change.action == DELETE:
+                    self._wait = kind.delete(self.clients, rid)
+                else:
+                    body, etag = self._body()
+                    self._conditional = etag is not None
+                    self._wait = kind.put(self.clients, rid, body, if_match=etag)
                 self.error = None
                 return
             except HttpResponseError as exc:
@@ -228,8 +241,10 @@ class _Operation:
                     return
 
     def _backoff(self, exc: HttpResponseError) -> bool:
-        """Sleep before another attempt when ARM's error asks for one; False when the error is final."""
-        if error_code(exc) not in RETRIED_CODES or self.attempts >= MAX_ATTEMPTS:
+        """Sleep before another attempt when ARM's error asks for one, or when the resource changed between the
+        fresh read and a conditional PUT (412); False when the error is final."""
+        retried = error_code(exc) in RETRIED_CODES or (self._conditional and error_code(exc) == PRECONDITION_FAILED)
+        if not retried or self.attempts >= MAX_ATTEMPTS:
             return False
         self.result.retried.append(f"{self.change.desired.name} ({error_code(exc)})")
         self.sleep(_retry_after(exc) or min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (self.attempts - 1)))

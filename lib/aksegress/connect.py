@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import cached_property
 from pathlib import Path
@@ -12,7 +13,10 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from aksegress.arm_json import to_arm
 from aksegress.connection import Connection
 
-__all__ = ["Clients", "RequestTally", "clients_for", "list_subscriptions", "read_connection"]
+__all__ = ["MANAGED_IDENTITY_ENV", "Clients", "RequestTally", "azure_credential", "clients_for", "list_subscriptions", "read_connection"]
+
+MANAGED_IDENTITY_ENV = "AKSEGRESS_MANAGED_IDENTITY"
+"""Set to a managed identity's client id (or ``system``) to let a runner hosted in Azure act as that identity."""
 
 RETRIES = {"retry_total": 10, "retry_status": 6, "retry_connect": 6, "retry_read": 6}
 """The SDK's own retry policy, given more room: throttling (429) and 5xx answers are common in big runs."""
@@ -25,7 +29,8 @@ class Clients:
 
     `Clients.for_emulator(connection, subscription_id)` trusts the emulator's CA, gets tokens from its token
     endpoint, polls fast and ignores proxy and netrc settings of the environment (requests reads them on every
-    request; the emulator is reached directly); `Clients.for_azure(subscription_id)` uses DefaultAzureCredential and public Azure.
+    request; the emulator is reached directly); `Clients.for_azure(subscription_id, tenant_id)` uses
+    `azure_credential` and public Azure.
     """
 
     def __init__(self, subscription_id: str, credential: Any, client_kwargs: dict[str, Any]):
@@ -50,12 +55,8 @@ class Clients:
         return cls(subscription_id or connection.subscriptions[0], credential, kwargs)
 
     @classmethod
-    def for_azure(cls, subscription_id: str, credential: Any = None) -> "Clients":
-        if credential is None:
-            from azure.identity import DefaultAzureCredential
-
-            credential = DefaultAzureCredential()
-        return cls(subscription_id, credential, dict(RETRIES))
+    def for_azure(cls, subscription_id: str, tenant_id: str, credential: Any = None) -> "Clients":
+        return cls(subscription_id, credential or azure_credential(tenant_id), dict(RETRIES))
 
     @cached_property
     def resource(self):
@@ -156,13 +157,41 @@ class RequestTally:
                 "retries": len(seen), "retried": sorted(set(seen))}
 
 
-def clients_for(subscription_id: str, *, connection: Connection | None, tally: RequestTally | None = None,
+def clients_for(subscription_id: str, *, connection: Connection | None, tenant_id: str, tally: RequestTally | None = None,
                 credential: Any = None) -> Clients:
-    """Clients for the emulator named by ``connection``, or for Azure when it is None; ``credential`` shares
-    another subscription's (one token for them all)."""
+    """Clients for the emulator named by ``connection``, or for Azure in ``tenant_id`` when it is None; ``credential``
+    shares another subscription's (one token for them all)."""
     clients = (Clients.for_emulator(connection, subscription_id, credential) if connection
-               else Clients.for_azure(subscription_id, credential))
+               else Clients.for_azure(subscription_id, tenant_id, credential))
     return clients.counted_by(tally) if tally else clients
+
+
+def azure_credential(tenant_id: str, environ=os.environ):
+    """The credentials tried, in order, for the params' tenant: a service principal or workload identity the
+    environment names, a managed identity only when ``$AKSEGRESS_MANAGED_IDENTITY`` asks for one, then `az login`.
+
+    Unlike ``DefaultAzureCredential``, a runner on an Azure VM never silently acts as the VM's identity, and the
+    CLI is asked for a token of the params' tenant, not of whichever tenant it last signed in to.
+    """
+    from azure.identity import AzureCliCredential, ChainedTokenCredential, EnvironmentCredential, ManagedIdentityCredential, WorkloadIdentityCredential
+
+    from aksegress.errors import TargetError
+
+    named = environ.get("AZURE_TENANT_ID")
+    if named and environ.get("AZURE_CLIENT_ID") and named.lower() != tenant_id.lower():
+        raise TargetError(f"$AZURE_TENANT_ID is {named}, but params.tenant_id is {tenant_id}",
+                          hint="set AZURE_TENANT_ID to the params' tenant_id, or fix tenant_id in the params file")
+    chain = []
+    if environ.get("AZURE_CLIENT_ID") and (environ.get("AZURE_CLIENT_SECRET") or environ.get("AZURE_CLIENT_CERTIFICATE_PATH")):
+        chain.append(EnvironmentCredential())
+    if environ.get("AZURE_CLIENT_ID") and environ.get("AZURE_FEDERATED_TOKEN_FILE"):
+        chain.append(WorkloadIdentityCredential(tenant_id=tenant_id, client_id=environ["AZURE_CLIENT_ID"],
+                                                token_file_path=environ["AZURE_FEDERATED_TOKEN_FILE"]))
+    managed = environ.get(MANAGED_IDENTITY_ENV)
+    if managed:
+        chain.append(ManagedIdentityCredential() if managed.lower() == "system" else ManagedIdentityCredential(client_id=managed))
+    chain.append(AzureCliCredential(tenant_id=tenant_id))
+    return ChainedTokenCredential(*chain)
 
 
 def read_connection(path: str | Path) -> Connection:

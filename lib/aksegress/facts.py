@@ -14,7 +14,11 @@ from aksegress.desired.private_aks import cluster_id
 from aksegress.errors import MissingFact
 from aksegress.kinds import A_RECORD, MANAGED_CLUSTER
 
-__all__ = ["ClusterFacts", "Facts", "MissingFact"]
+__all__ = ["SETTLED_STATES", "ClusterFacts", "Facts", "MissingFact"]
+
+SETTLED_STATES = frozenset({"Succeeded", "Updating", "Upgrading", "Scaling", "Starting", "Stopping", "Migrating", "Failed", "Canceled"})
+"""Cluster states whose identity, private FQDN and node resource group exist and stay (docs/private-aks-egress.md,
+"Cluster states"): an upgrade or scale in progress, or one that failed, leaves them; only Creating and Deleting do not."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ class Facts:
         clients = self.clients(spoke.subscription_id)
         body = MANAGED_CLUSTER.get(clients, cid)
         props = (body or {}).get("properties") or {}
-        if not body or props.get("provisioningState") != "Succeeded":
+        if not body or props.get("provisioningState") not in SETTLED_STATES:
             state = props.get("provisioningState", "absent")
             raise MissingFact(f"cluster {spoke.cluster.name} in {spoke_key} is {state}", step="05-private-aks")
         fqdn = props.get("privateFQDN") or ""

@@ -49,14 +49,16 @@ class Kind:
         except ResourceNotFoundError:
             return []
 
-    def put(self, clients, resource_id: str, body: dict) -> Callable[[], dict]:
-        """Start a create-or-update; returns a function that waits for it and gives the ARM body."""
+    def put(self, clients, resource_id: str, body: dict, *, if_match: str | None = None) -> Callable[[], dict]:
+        """Start a create-or-update, conditional on ``if_match`` (ARM answers 412 if the resource changed since);
+        returns a function that waits for it and gives the ARM body."""
         rid = arm_ids.parse(resource_id)
         ops = self.ops(clients)
+        headers = {"If-Match": if_match} if if_match else {}
         if self.lro:
-            poller = ops.begin_create_or_update(*self._args(rid), body)
+            poller = ops.begin_create_or_update(*self._args(rid), body, headers=headers)
             return lambda: to_arm(poller.result())
-        result = ops.create_or_update(*self._args(rid), body)
+        result = ops.create_or_update(*self._args(rid), body, headers=headers)
         return lambda: to_arm(result)
 
     def delete(self, clients, resource_id: str) -> Callable[[], None]:
@@ -116,7 +118,7 @@ class RoleAssignmentKind(Kind):
         except ResourceNotFoundError:
             return []
 
-    def put(self, clients, resource_id: str, body: dict) -> Callable[[], dict]:
+    def put(self, clients, resource_id: str, body: dict, *, if_match: str | None = None) -> Callable[[], dict]:
         rid = arm_ids.parse(resource_id)
         from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 

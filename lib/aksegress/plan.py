@@ -31,7 +31,9 @@ class Desired:
     not echo some of them, e.g. a VM's SSH settings); ``wait=False`` starts a long create without waiting
     for it (a VPN gateway takes the better part of an hour); ``replace`` sends ``body`` as the whole
     resource, for the rare write that must remove a field (detaching a route table from a subnet); ``label`` is
-    how a person reads it where its id says little (a role assignment's GUID).
+    how a person reads it where its id says little (a role assignment's GUID); ``exclusive`` says the step owns
+    every entry of the resource's named lists (its own firewall rule collection groups), so entries it no longer
+    wants are drift and are removed, where otherwise entries others added (a route, an IP configuration) are kept.
     """
 
     id: str
@@ -41,6 +43,7 @@ class Desired:
     wait: bool = True
     replace: bool = False
     label: str | None = None
+    exclusive: bool = False
 
     @property
     def kind(self) -> Kind:
@@ -93,7 +96,7 @@ class Change:
         if self.observed is None:
             return merge(self.desired.body, self.desired.create_only or {})
         base = {k: v for k, v in self.observed.items() if k not in ("etag",)}
-        return merge(base, self.desired.body)
+        return merge(base, self.desired.body, exclusive=self.desired.exclusive)
 
 
 @dataclass
@@ -158,7 +161,7 @@ def plan_changes(step: str, desired: list[Desired], observed: dict[str, dict | N
         if seen is None:
             changes.append(Change(CREATE, d, None))
             continue
-        diffs = differences(d.body, seen)
+        diffs = differences(d.body, seen, exclusive=d.exclusive)
         state = (seen.get("properties") or {}).get("provisioningState")
         if state == "Failed":
             diffs.append(FieldDiff("properties.provisioningState", state, "Succeeded (re-apply)"))
@@ -178,35 +181,83 @@ def retirements(resource_ids: list[str], observed: dict[str, dict | None], owns:
     return changes
 
 
-def differences(desired: Any, observed: Any, path: str = "") -> list[FieldDiff]:
-    """Fields of ``desired`` that ``observed`` does not match; keys only in ``observed`` are ignored."""
+def differences(desired: Any, observed: Any, path: str = "", *, exclusive: bool = False) -> list[FieldDiff]:
+    """Fields of ``desired`` that ``observed`` does not match; keys only in ``observed`` are ignored.
+
+    Lists of named entries (routes, rules, IP configurations) are compared by name, so ARM's order is not drift
+    and entries only ``observed`` holds are someone else's (drift only when ``exclusive``); other lists
+    (prefixes, ports, protocols) are compared as sets, except the few whose order means something.
+    """
     if isinstance(desired, dict):
         if not isinstance(observed, dict):
             return [FieldDiff(path or "(body)", observed, desired)]
         out = []
         for key, want in desired.items():
-            out += differences(want, _get_ci(observed, key), f"{path}.{key}" if path else key)
+            out += differences(want, _get_ci(observed, key), f"{path}.{key}" if path else key, exclusive=exclusive)
         return out
     if isinstance(desired, list):
-        if not isinstance(observed, list) or len(observed) != len(desired):
-            return [FieldDiff(path, observed, desired)]
-        if any(differences(w, o) for w, o in zip(desired, observed)):
-            return [FieldDiff(path, observed, desired)]
-        return []
+        return _list_differences(desired, observed, path, exclusive)
     return [] if _equal(desired, observed) else [FieldDiff(path, observed, desired)]
 
 
-def merge(base: dict, overlay: dict) -> dict:
-    """``overlay`` laid over ``base``: dicts merge key by key, anything else is replaced."""
+ORDERED_LISTS = frozenset({"dnsServers"})
+"""List fields whose order Azure acts on (DNS servers are tried in order), compared position by position."""
+
+
+def _list_differences(desired: list, observed: Any, path: str, exclusive: bool) -> list[FieldDiff]:
+    if not isinstance(observed, list):
+        return [FieldDiff(path, observed, desired)]
+    if _named(desired, observed):
+        have = {_entry_key(o): o for o in observed}
+        out = []
+        for want in desired:
+            where = f"{path}[{want['name']}]"
+            entry = have.get(_entry_key(want))
+            out += [FieldDiff(where, None, want)] if entry is None else differences(want, entry, where, exclusive=exclusive)
+        if exclusive:
+            wanted = {_entry_key(w) for w in desired}
+            out += [FieldDiff(f"{path}[{o['name']}]", o, None) for o in observed if _entry_key(o) not in wanted]
+        return out
+    if path.rsplit(".", 1)[-1] in ORDERED_LISTS:
+        same = len(desired) == len(observed) and not any(differences(w, o) for w, o in zip(desired, observed))
+    else:
+        same = len(desired) == len(observed) and all(any(not differences(w, o) for o in observed) for w in desired) \
+            and all(any(not differences(w, o) for w in desired) for o in observed)
+    return [] if same else [FieldDiff(path, observed, desired)]
+
+
+def merge(base: dict, overlay: dict, *, exclusive: bool = False) -> dict:
+    """``overlay`` laid over ``base``: dicts merge key by key, lists of named entries entry by entry (keeping the
+    entries only ``base`` has unless ``exclusive``), anything else is replaced."""
     out = dict(base)
     for key, value in overlay.items():
         existing = next((k for k in out if k.lower() == key.lower()), key)
-        if isinstance(value, dict) and isinstance(out.get(existing), dict):
-            out[existing] = merge(out[existing], value)
+        current = out.get(existing)
+        if isinstance(value, dict) and isinstance(current, dict):
+            out[existing] = merge(current, value, exclusive=exclusive)
+        elif isinstance(value, list) and isinstance(current, list) and _named(value, current):
+            out[existing] = _merge_named(current, value, exclusive)
         else:
             out.pop(existing, None)
             out[key] = value
     return out
+
+
+def _merge_named(observed: list[dict], desired: list[dict], exclusive: bool) -> list[dict]:
+    wanted = {_entry_key(w): w for w in desired}
+    have = {_entry_key(o) for o in observed}
+    kept = [merge(o, wanted[_entry_key(o)], exclusive=exclusive) if _entry_key(o) in wanted else o
+            for o in observed if not exclusive or _entry_key(o) in wanted]
+    return kept + [w for w in desired if _entry_key(w) not in have]
+
+
+def _named(*lists: list) -> bool:
+    entries = [e for lst in lists for e in lst]
+    return bool(entries) and all(isinstance(e, dict) and isinstance(e.get("name"), str) for e in entries)
+
+
+def _entry_key(entry: dict) -> str:
+    return entry["name"].lower()
 
 
 def _get_ci(mapping: dict, key: str) -> Any:

@@ -32,6 +32,7 @@ class Runbook:
         self.tally = connect.RequestTally()
         self.facts = Facts(params, self.clients)
         self._clients: dict[str, object] = {}
+        self._target: pd.DataFrame | None = None
 
     @classmethod
     def open(cls, env: str | None = None, *, params_file: str | None = None, connection_file: str | None = None) -> "Runbook":
@@ -48,23 +49,50 @@ class Runbook:
         return self.params.target
 
     def clients(self, subscription_id: str):
-        """SDK clients for one subscription, built once; every subscription's clients share one credential."""
+        """SDK clients for one subscription, built once and sharing one credential; the first use checks the target
+        (``target_subscriptions``), so every entry point (a run from any step, teardown, doctor, snapshot) refuses the
+        wrong tenant before acting."""
         key = subscription_id.lower()
         if key not in self._clients:
             shared = next(iter(self._clients.values())).credential if self._clients else None
-            self._clients[key] = connect.clients_for(subscription_id, connection=self.connection, tally=self.tally, credential=shared)
+            self._clients[key] = connect.clients_for(subscription_id, connection=self.connection, tenant_id=self.params.tenant_id,
+                                                     tally=self.tally, credential=shared)
+        if self._target is None:
+            self.target_subscriptions()
         return self._clients[key]
 
     def verify_target(self, *, plan_only: bool = False) -> pd.DataFrame:
-        """Every subscription the params name is visible to the signed-in identity, in the params' tenant, and it may
-        do what every step needs where it needs it (only read, for a plan-only run); checked before any write."""
+        """The target check, and that the identity may do what every step needs where it needs it (only read, for a
+        plan-only run); step 00 runs it before any write."""
         from aksegress.permission_check import check_permissions
         from aksegress.steps import all_steps
 
+        table = self.target_subscriptions()
         check_permissions(self, all_steps(), plan_only=plan_only)
+        return table
+
+    def target_subscriptions(self) -> pd.DataFrame:
+        """The token is for the params' tenant, and every subscription the params name is visible to it there."""
+        if self._target is not None:
+            return self._target
         wanted = {s.lower() for s in self.params.subscription_ids()}
         any_sub = next(iter(wanted))
-        visible = {s["subscriptionId"].lower(): s for s in connect.list_subscriptions(self.clients(any_sub))}
+        self._target = pd.DataFrame()  # while checking, so the clients the check itself needs do not check again
+        try:
+            self._target = self._verified(wanted, self.clients(any_sub))
+        except BaseException:
+            self._target = None
+            raise
+        return self._target
+
+    def _verified(self, wanted: set[str], clients) -> pd.DataFrame:
+        from aksegress.acting_identity import ARM_SCOPE, token_claims
+
+        token_tenant = token_claims(clients.credential.get_token(ARM_SCOPE).token).get("tid")
+        if token_tenant and token_tenant.lower() != self.params.tenant_id.lower():
+            raise TargetError(f"the signed-in identity's token is for tenant {token_tenant}, but params.tenant_id is {self.params.tenant_id}",
+                              hint=self._target_advice())
+        visible = {s["subscriptionId"].lower(): s for s in connect.list_subscriptions(clients)}
         rows, problems = [], []
         for sub in sorted(wanted):
             seen = visible.get(sub)

@@ -115,7 +115,8 @@ def teardown_plan(runbook, ownership=None) -> Plan:
     previous: tuple[str, ...] = ()
     for stage in stages:
         for change in stage:
-            change.desired = Desired(change.desired.id, change.desired.body, depends_on=previous, replace=change.desired.replace)
+            change.desired = Desired(change.desired.id, change.desired.body, depends_on=previous, replace=change.desired.replace,
+                                     exclusive=change.desired.exclusive)
             changes.append(change)
         previous = tuple(c.desired.id for c in stage)
     return Plan("99-teardown", changes, notes)
@@ -162,7 +163,8 @@ def _trim_routes(desired: Desired, observed: dict) -> Change:
     """The environment's routes taken out of a route table kept for the routes others added to it."""
     declared = {r["name"].lower() for r in (desired.body.get("properties") or {}).get("routes") or []}
     routes = [r for r in (observed.get("properties") or {}).get("routes") or [] if (r.get("name") or "").lower() not in declared]
-    wanted = Desired(desired.id, {"properties": {"routes": [{"name": r["name"], "properties": _route_fields(r)} for r in routes]}})
+    wanted = Desired(desired.id, {"properties": {"routes": [{"name": r["name"], "properties": _route_fields(r)} for r in routes]}},
+                     exclusive=True)
     diffs = differences({"properties": {"routes": [r.get("name") for r in routes]}},
                         {"properties": {"routes": [r.get("name") for r in (observed.get("properties") or {}).get("routes") or []]}})
     return Change(UPDATE if diffs else UNCHANGED, wanted, observed, diffs)

@@ -45,11 +45,15 @@ def _vnet(prefix: str, subnets: dict[str, tuple[str, str | None]]) -> dict:
     return {"location": LOCATION, "properties": {"addressSpace": {"addressPrefixes": [prefix]}, "subnets": items}}
 
 
-def route_table(clients, rg: str, name: str, next_hop_type: str = "VirtualAppliance", next_hop_ip: str | None = FIREWALL_IP) -> str:
+def route_table(clients, rg: str, name: str, next_hop_type: str = "VirtualAppliance", next_hop_ip: str | None = FIREWALL_IP,
+                *, for_vms: bool = False) -> str:
+    """0.0.0.0/0 to ``next_hop_type``; ``for_vms`` sends Azure's public addresses (the AzureCloud tag) straight out
+    too, so VM run-command can return its output whatever the default route does."""
     route = {"name": "default", "properties": {"addressPrefix": "0.0.0.0/0", "nextHopType": next_hop_type}}
     if next_hop_type == "VirtualAppliance":
         route["properties"]["nextHopIpAddress"] = next_hop_ip
-    body = {"location": LOCATION, "properties": {"routes": [route]}}
+    platform = {"name": "azure-platform", "properties": {"addressPrefix": "AzureCloud", "nextHopType": "Internet"}}
+    body = {"location": LOCATION, "properties": {"routes": [route, platform] if for_vms else [route]}}
     return clients.network.route_tables.begin_create_or_update(rg, name, body).result().id
 
 
@@ -61,7 +65,7 @@ def build_estate(clients, rg: str = "rg-net", *, routes: bool = True, aks_route_
     net = clients.network
     clients.resource.resource_groups.create_or_update(rg, {"location": LOCATION})
     rt1 = aks_route_table or (route_table(clients, rg, "rt-spoke1") if routes else None)
-    rt2 = route_table(clients, rg, "rt-spoke2") if routes else None
+    rt2 = route_table(clients, rg, "rt-spoke2", for_vms=True) if routes else None
     hub = net.virtual_networks.begin_create_or_update(rg, "hub", _vnet("10.0.0.0/16", {
         "AzureFirewallSubnet": ("10.0.1.0/26", None), "shared": ("10.0.2.0/24", None)})).result()
     spoke1 = net.virtual_networks.begin_create_or_update(rg, "spoke1", _vnet("10.1.0.0/16", {"aks": ("10.1.0.0/24", rt1)})).result()

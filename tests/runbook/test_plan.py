@@ -82,3 +82,46 @@ def test_a_retired_resource_that_is_already_gone_plans_nothing():
     from aksegress.plan import retirements
 
     assert retirements([RCG], {RCG.lower(): None}, owns=lambda rid, seen: True) == []
+
+
+def _route(name: str, prefix: str) -> dict:
+    return {"name": name, "properties": {"addressPrefix": prefix, "nextHopType": "VirtualAppliance"}}
+
+
+def test_routes_arm_returns_in_another_order_are_not_drift():
+    desired = {"properties": {"routes": [_route("a", "0.0.0.0/0"), _route("b", "10.2.0.0/16")]}}
+    observed = {"properties": {"routes": [{**_route("b", "10.2.0.0/16"), "id": "x/b"}, {**_route("a", "0.0.0.0/0"), "id": "x/a"}]}}
+    assert differences(desired, observed) == []
+
+
+def test_a_route_another_team_added_is_neither_drift_nor_wiped_on_update():
+    theirs = _route("to-onprem", "192.168.0.0/16")
+    observed = {"id": "rt", "properties": {"routes": [theirs, _route("a", "10.9.0.0/16")]}}
+    change = Change(UPDATE, Desired("rt", {"properties": {"routes": [_route("a", "0.0.0.0/0")]}}), observed)
+    assert [d.path for d in differences(change.desired.body, observed)] == ["properties.routes[a].properties.addressPrefix"]
+    assert change.body_to_send()["properties"]["routes"] == [theirs, _route("a", "0.0.0.0/0")]
+
+
+def test_a_changed_route_is_reported_by_its_name():
+    diffs = differences({"properties": {"routes": [_route("a", "0.0.0.0/0")]}}, {"properties": {"routes": [_route("a", "10.0.0.0/8")]}})
+    assert [str(d) for d in diffs] == ["properties.routes[a].properties.addressPrefix: 10.0.0.0/8 -> 0.0.0.0/0"]
+
+
+def test_a_rule_the_step_no_longer_wants_in_its_own_group_is_drift_and_removed():
+    observed = {"id": "rcg", "properties": {"rules": [{"name": "keep", "port": 1}, {"name": "stale", "port": 2}]}}
+    desired = Desired("rcg", {"properties": {"rules": [{"name": "keep", "port": 1}]}}, exclusive=True)
+    plan = plan_changes("t", [desired], {"rcg": observed})
+    assert [d.path for d in plan.changes[0].diffs] == ["properties.rules[stale]"]
+    assert plan.changes[0].body_to_send()["properties"]["rules"] == [{"name": "keep", "port": 1}]
+
+
+def test_prefixes_compare_as_sets():
+    desired = {"properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16", "10.1.0.0/16"]}}}
+    assert differences(desired, {"properties": {"addressSpace": {"addressPrefixes": ["10.1.0.0/16", "10.0.0.0/16"]}}}) == []
+    assert differences(desired, {"properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16", "10.0.0.0/16"]}}}) != []
+
+
+def test_dns_servers_in_another_order_are_drift_because_they_are_tried_in_order():
+    diffs = differences({"properties": {"dhcpOptions": {"dnsServers": ["10.0.0.4", "10.0.0.5"]}}},
+                        {"properties": {"dhcpOptions": {"dnsServers": ["10.0.0.5", "10.0.0.4"]}}})
+    assert [d.path for d in diffs] == ["properties.dhcpOptions.dnsServers"]

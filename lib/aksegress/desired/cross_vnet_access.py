@@ -21,6 +21,8 @@ from aksegress.plan import Desired
 
 ACCESS_GROUP = "spoke-access"
 ACCESS_PRIORITY = 300
+RUN_COMMAND_GROUP = "vm-run-command"
+RUN_COMMAND_PRIORITY = 400
 
 
 def access_group_id(params) -> str:
@@ -108,15 +110,33 @@ def access_rule(params, facts, rule) -> dict:
             "destinationAddresses": [f"{cluster.api_server_ip}/32"], "destinationPorts": ["443"]}
 
 
+def run_command_group_id(params) -> str:
+    return f"{policy_id(params)}/ruleCollectionGroups/{RUN_COMMAND_GROUP}"
+
+
+def run_command_rules(params) -> list[Desired]:
+    """The test VM subnets to Azure's public addresses on TCP 443, which VM run-command needs to return its output
+    (docs/network-behaviour.md, "Run command"); a group of its own, absent without test VMs."""
+    sources = [str(spoke.subnets[spoke.test_vm.subnet]) for _, spoke in params.spokes.items() if spoke.test_vm]
+    if not sources:
+        return []
+    rule = {"ruleType": "NetworkRule", "name": "vm-run-command", "ipProtocols": ["TCP"], "sourceAddresses": sources,
+            "destinationAddresses": ["AzureCloud"], "destinationPorts": ["443"]}
+    return [Desired(run_command_group_id(params), {"properties": {"priority": RUN_COMMAND_PRIORITY, "ruleCollections": [
+        {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "vm-run-command", "priority": 100,
+         "action": {"type": "Allow"}, "rules": [rule]}]}}, depends_on=(policy_id(params), firewall_id(params)), exclusive=True)]
+
+
 def access_rules(params, facts) -> list[Desired]:
     if not params.access:
         return []
     rules = [access_rule(params, facts, rule) for rule in params.access]
     return [Desired(access_group_id(params), {"properties": {"priority": ACCESS_PRIORITY, "ruleCollections": [
         {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "api-server-access", "priority": 100,
-         "action": {"type": "Allow"}, "rules": rules}]}}, depends_on=(policy_id(params), firewall_id(params)))]
+         "action": {"type": "Allow"}, "rules": rules}]}}, depends_on=(policy_id(params), firewall_id(params)), exclusive=True)]
 
 
 def cross_vnet_access(params, facts) -> list[Desired]:
     """Step 08's resources; the test VMs get the environment's SSH key, made on this machine the first time."""
-    return test_vms(params, ssh_public_key(ssh_dir(params.environment))) + zone_links(params, facts) + access_rules(params, facts)
+    return (test_vms(params, ssh_public_key(ssh_dir(params.environment))) + zone_links(params, facts) + access_rules(params, facts)
+            + run_command_rules(params))

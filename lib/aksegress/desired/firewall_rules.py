@@ -57,7 +57,7 @@ def egress_rules(params, facts=None) -> list[Desired]:
              "action": {"type": "Allow"}, "rules": _network_rules(params, sources)},
             {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "aks-fqdns", "priority": 200,
              "action": {"type": "Allow"}, "rules": _application_rules(sources)},
-        ]}}, depends_on=(policy_id(params), firewall_id(params))))
+        ]}}, depends_on=(policy_id(params), firewall_id(params)), exclusive=True))
     for _, spoke in params.spokes.items():
         if spoke.dns == "firewall":
             out.append(Desired(vnet_id(spoke), {"tags": tags_for(params), "properties": {

@@ -1,11 +1,14 @@
 """Step 03: one route table per spoke sending 0.0.0.0/0 and every other spoke's ranges to the firewall,
 associated with each spoke subnet that holds a cluster or a test VM; and, with a VPN gateway, a table on
-GatewaySubnet so traffic from on-premises to the spokes also passes the firewall."""
+GatewaySubnet so traffic from on-premises to the spokes also passes the firewall, and gateway transit on the
+peerings so on-premises has a path to the spokes at all."""
 
 from __future__ import annotations
 
 from aksegress import arm_ids
 from aksegress.desired.common import NETWORK, subnet_id, tags_for
+from aksegress.desired.firewall import gateway_id
+from aksegress.desired.hub_and_spokes import peering_id
 from aksegress.params import GATEWAY_SUBNET
 from aksegress.plan import Desired
 
@@ -67,9 +70,20 @@ def _gateway_subnet_table(params) -> list[Desired]:
               for key, spoke in params.spokes.items() for i, prefix in enumerate(spoke.vnet.address_space)]
     table = gateway_route_table_id(params)
     group = arm_ids.resource_group_id(hub.subscription_id, hub.resource_group)
-    return [
+    return gateway_transit(params) + [
         Desired(table, {"location": params.location, "tags": tags_for(params),
                         "properties": {"disableBgpRoutePropagation": False, "routes": routes}}, depends_on=(group,)),
         Desired(subnet_id(hub, GATEWAY_SUBNET), {"properties": {
             "addressPrefix": str(hub.subnets[GATEWAY_SUBNET]), "routeTable": {"id": table}}}, depends_on=(table,)),
     ]
+
+
+def gateway_transit(params) -> list[Desired]:
+    """The hub's peerings offer its gateway, the spokes' use it (docs/network-behaviour.md, "Gateway transit"); Azure
+    refuses ``useRemoteGateways`` until the gateway has finished building, which the step waits for."""
+    hub, out = params.hub, []
+    for _, spoke in params.spokes.items():
+        offer = peering_id(hub, spoke)
+        out.append(Desired(offer, {"properties": {"allowGatewayTransit": True}}, depends_on=(gateway_id(params),)))
+        out.append(Desired(peering_id(spoke, hub), {"properties": {"useRemoteGateways": True}}, depends_on=(offer, gateway_id(params))))
+    return out

@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 
 from aksegress.checks import Verdict
 from aksegress.desired.common import subnet_id
+from aksegress.desired.firewall import gateway_id
 from aksegress.desired.route_tables import route_table_id, route_tables, routed_subnets
+from aksegress.errors import MissingFact
+from aksegress.kinds import VPN_GATEWAY
 from aksegress.netmodel import effective_routes_table, next_hop
 from aksegress.steps.spec import StepSpec
 
 INTERNET_PROBE = "20.60.0.1"
+GATEWAY_WAIT_S, GATEWAY_POLL_S = 3600.0, 30.0
+"""How long step 03 waits for the VPN gateway step 02 started (Azure takes 30-45 minutes), and how often it looks."""
+
+
+def wait_for_gateway(step, plan, *, sleep=time.sleep, clock=time.monotonic) -> None:
+    """Before writing GatewaySubnet's route table and gateway transit, wait for the hub's VPN gateway to finish:
+    Azure refuses ``useRemoteGateways`` until then, and the hub VNet is busy while the gateway builds."""
+    gateway = step.params.hub.vpn_gateway
+    if gateway is None:
+        return
+    clients = step.runbook.clients(step.params.hub.subscription_id)
+    deadline = clock() + GATEWAY_WAIT_S
+    while True:
+        state = ((VPN_GATEWAY.get(clients, gateway_id(step.params)) or {}).get("properties") or {}).get("provisioningState", "absent")
+        if state == "Succeeded":
+            return
+        if state in ("absent", "Failed", "Canceled"):
+            raise MissingFact(f"VPN gateway {gateway.name} (hub.vpn_gateway) is {state}", step="02-firewall")
+        if clock() > deadline:
+            raise MissingFact(f"VPN gateway {gateway.name} (hub.vpn_gateway) is still {state} after {GATEWAY_WAIT_S / 60:.0f} minutes",
+                              hint="re-run step 03-route-tables when the gateway has finished building")
+        sleep(GATEWAY_POLL_S)
 
 
 def route_table_table(step) -> pd.DataFrame:
@@ -59,4 +86,5 @@ def checks(step) -> list[Verdict]:
 STEP = StepSpec(
     "03", "route-tables", "Route tables: spoke egress and spoke-to-spoke through the firewall",
     desired=route_tables, tables={"route tables": route_table_table, "effective routes": effective_routes}, checks=checks,
+    precheck=wait_for_gateway,
 )

@@ -20,6 +20,8 @@ from aksegress.emulator.engine import Arm, ArmError, ArmRequest, ArmResponse, Re
 from aksegress.emulator.providers.nic import NIC
 from aksegress.emulator.shell import run_script, snapshot_of
 from aksegress.emulator.store import Record
+from aksegress.netmodel import trace
+from aksegress.netmodel.addresses import int_to_ip
 
 VM = "Microsoft.Compute/virtualMachines"
 DISK = "Microsoft.Compute/disks"
@@ -164,7 +166,10 @@ class VirtualMachineHandler(ResourceHandler):
         snap = snapshot_of(arm)
         hostname = record.body["properties"]["osProfile"]["computerName"]
         result = run_script(snap, record.id, list(command.get("script") or []), hostname)
-        message = f"Enable succeeded: \n[stdout]\n{result.stdout}\n[stderr]\n{result.stderr}"
+        if _reaches_azure(snap, record):
+            message = f"Enable succeeded: \n[stdout]\n{result.stdout}\n[stderr]\n{result.stderr}"
+        else:
+            message = "Enable succeeded: \n[stdout]\n\n[stderr]\n"
         value = {"value": [{"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded",
                             "message": message}]}
         op = arm.start_operation("action", record, None, output=value, timed_as=f"{VM}/runCommands")
@@ -197,6 +202,15 @@ class DiskHandler(ResourceHandler):
     def check_delete(self, arm, record):
         if record.body.get("managedBy"):
             raise ArmError(409, "OperationNotAllowed", f"Disk {record.body['name']} is attached to VM {record.body['managedBy']}.")
+
+
+
+def _reaches_azure(snap, record: Record) -> bool:
+    """Whether the VM reaches Azure's public addresses (the AzureCloud tag) on TCP 443: without that the run-command
+    extension runs the script but cannot return its output (docs/network-behaviour.md, "Run command")."""
+    prefixes = snap.service_tags.expand(f"AzureCloud.{record.body.get('location', '')}") or snap.service_tags.expand("AzureCloud") or ()
+    return not prefixes or trace(snap, record.id, int_to_ip(prefixes[0].network + 4), 443, "TCP").delivered
+
 
 
 HANDLERS = [VirtualMachineHandler(), DiskHandler()]

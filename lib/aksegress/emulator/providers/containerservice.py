@@ -266,7 +266,8 @@ class ManagedClusterHandler(ResourceHandler):
         return f"{_uuid(cluster_id, 'zone')}.privatelink.{location}.azmk8s.io"
 
     def write(self, arm, record, existing):
-        record.body["properties"]["provisioningState"] = "Updating" if existing else "Creating"
+        upgrading = existing and record.body["properties"].get("kubernetesVersion") != existing.body["properties"].get("kubernetesVersion")
+        record.body["properties"]["provisioningState"] = "Upgrading" if upgrading else "Updating" if existing else "Creating"
         arm.save(record)
         if existing is None:
             kubelet = (record.body["properties"].get("identityProfile") or {}).get("kubeletidentity") or {}

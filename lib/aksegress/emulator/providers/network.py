@@ -276,6 +276,14 @@ def _peered_vnets(arm: Arm, vnet_id: str, excluding: str) -> list[Record]:
     return found
 
 
+def _has_gateway(arm: Arm, vnet_id: str) -> bool:
+    """A gateway in the VNet's GatewaySubnet that has finished building: until then a peering cannot use it."""
+    configs = arm.store.referrers(f"{vnet_id}/subnets/GatewaySubnet", "ipConfigurations")
+    gateways = {c.lower().split("/ipconfigurations/")[0] for c, _ in configs if "/virtualnetworkgateways/" in c.lower()}
+    records = [arm.get(g) for g in gateways]
+    return any(r is not None and r.body["properties"].get("provisioningState") == "Succeeded" for r in records)
+
+
 class PeeringHandler(ResourceHandler):
     type = PEERING
     long_running = True
@@ -305,6 +313,10 @@ class PeeringHandler(ResourceHandler):
                               ("doNotVerifyRemoteGateways", False), ("peerCompleteVnets", True)):
             props.setdefault(flag, default)
         props.setdefault("routeServiceVips", {})
+        if props["useRemoteGateways"] and not (remote and _has_gateway(arm, remote.id)):
+            raise ArmError(400, "RemoteVnetHasNoGateways",
+                           f"Peering {body['id']} cannot have UseRemoteGateway flag set to true because remote virtual network "
+                           f"{remote_id} referenced by the peering does not have any gateways.")
         props["peeringState"] = "Connected" if back else "Initiated"
         props["peeringSyncLevel"] = "FullyInSync" if back else "RemoteNotInSync"
         props.setdefault("resourceGuid", str(uuid.uuid4()))
