@@ -33,6 +33,7 @@ class Runbook:
         self.facts = Facts(params, self.clients)
         self._clients: dict[str, object] = {}
         self._target: pd.DataFrame | None = None
+        self._preflight = False
 
     @classmethod
     def open(cls, env: str | None = None, *, params_file: str | None = None, connection_file: str | None = None) -> "Runbook":
@@ -57,7 +58,7 @@ class Runbook:
             shared = next(iter(self._clients.values())).credential if self._clients else None
             self._clients[key] = connect.clients_for(subscription_id, connection=self.connection, tenant_id=self.params.tenant_id,
                                                      tally=self.tally, credential=shared)
-        if self._target is None:
+        if self._target is None and not self._preflight:
             self.target_subscriptions()
         return self._clients[key]
 
@@ -67,9 +68,16 @@ class Runbook:
         from aksegress.permission_check import check_permissions
         from aksegress.steps import all_steps
 
-        table = self.target_subscriptions()
-        check_permissions(self, all_steps(), plan_only=plan_only)
-        return table
+        if self._target is None:
+            self._preflight = True  # an identity with no roles sees no subscription: name its missing actions first
+            try:
+                self._check_token_tenant(self.clients(self.params.subscription_ids()[0]))
+                check_permissions(self, all_steps(), plan_only=plan_only)
+            finally:
+                self._preflight = False
+        else:
+            check_permissions(self, all_steps(), plan_only=plan_only)
+        return self.target_subscriptions()
 
     def target_subscriptions(self) -> pd.DataFrame:
         """The token is for the params' tenant, and every subscription the params name is visible to it there."""
@@ -86,12 +94,7 @@ class Runbook:
         return self._target
 
     def _verified(self, wanted: set[str], clients) -> pd.DataFrame:
-        from aksegress.acting_identity import ARM_SCOPE, token_claims
-
-        token_tenant = token_claims(clients.credential.get_token(ARM_SCOPE).token).get("tid")
-        if token_tenant and token_tenant.lower() != self.params.tenant_id.lower():
-            raise TargetError(f"the signed-in identity's token is for tenant {token_tenant}, but params.tenant_id is {self.params.tenant_id}",
-                              hint=self._target_advice())
+        self._check_token_tenant(clients)
         visible = {s["subscriptionId"].lower(): s for s in connect.list_subscriptions(clients)}
         rows, problems = [], []
         for sub in sorted(wanted):
@@ -107,6 +110,14 @@ class Runbook:
         if problems:
             raise TargetError("; ".join(problems), hint=self._target_advice())
         return pd.DataFrame(rows)
+
+    def _check_token_tenant(self, clients) -> None:
+        from aksegress.acting_identity import ARM_SCOPE, token_claims
+
+        token_tenant = token_claims(clients.credential.get_token(ARM_SCOPE).token).get("tid")
+        if token_tenant and token_tenant.lower() != self.params.tenant_id.lower():
+            raise TargetError(f"the signed-in identity's token is for tenant {token_tenant}, but params.tenant_id is {self.params.tenant_id}",
+                              hint=self._target_advice())
 
     def _target_advice(self) -> str | None:
         """For the emulator: serve these params' tenant and subscriptions; for Azure, the error's own advice."""

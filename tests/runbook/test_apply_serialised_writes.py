@@ -34,8 +34,13 @@ def applied(tmp_path_factory):
 
         apply_plan(plan_changes("00", resource_groups(params), {}), clients_for)
         results = [apply_plan(plan_changes(step, desired, {}), clients_for)
-                   for step, desired in (("01", networks(params)), ("03", route_tables(params)))]
+                   for step, desired in (("01", networks(params)), ("03", _without_gateway_transit(route_tables(params))))]
         yield {"counters": emulator.counters(), "results": results, "operations": _operations(state)}
+
+
+def _without_gateway_transit(desired):
+    """Step 03's route tables and routes; its peering updates wait for a VPN gateway this world does not build."""
+    return [d for d in desired if "/virtualnetworkpeerings/" not in d.id.lower()]
 
 
 def _operations(state) -> list[tuple[str, float, float]]:
