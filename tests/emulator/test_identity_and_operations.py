@@ -63,7 +63,7 @@ def test_counters_split_reads_writes_and_polls_and_reset(clients, raw):
     assert counts["writes"] == 2 and counts["polls"] == 1
     assert counts["by_type"]["Microsoft.Network/virtualNetworks"] == {"reads": 2, "writes": 1, "actions": 0, "polls": 0}
     assert raw("POST", "/_emulator/counters/reset").body["reads"] == 0
-    assert raw("GET", "/_emulator/counters").body == {"reads": 0, "writes": 0, "actions": 0, "polls": 0, "by_type": {}}
+    assert raw("GET", "/_emulator/counters").body == {"reads": 0, "writes": 0, "actions": 0, "polls": 0, "by_type": {}, "refused": {}}
 
 
 def test_connection_file_round_trips_and_is_private(emulator, tmp_path):
