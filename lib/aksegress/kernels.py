@@ -30,26 +30,8 @@ class KernelsAhead:
 
     def take(self, *, more: bool) -> AsyncKernelManager:
         """The started kernel for this notebook; with ``more``, the next notebook's kernel starts now."""
-        kernel = self._answering(self._next or self._start())
+        kernel = self._next or self._start()
         self._next = self._start() if more else None
-        return kernel
-
-    def _answering(self, kernel: AsyncKernelManager, attempts: int = 3) -> AsyncKernelManager:
-        """``kernel`` once it answers kernel_info; one that died while starting (before any cell ran, e.g. a port
-        taken meanwhile) is replaced by a fresh one, so a run never fails for a kernel that never started."""
-        for attempt in range(attempts):
-            client = kernel.client()
-            client.start_channels()
-            try:
-                run_sync(client.wait_for_ready)(timeout=60)
-                return kernel
-            except RuntimeError:
-                if attempt == attempts - 1:
-                    raise
-                self.finish(kernel)
-                kernel = self._start()
-            finally:
-                client.stop_channels()
         return kernel
 
     def _start(self) -> AsyncKernelManager:
