@@ -16,6 +16,7 @@ from aksegress.params import load_params
 
 REPO = Path(__file__).resolve().parents[1]
 LOCAL_PARAMS = REPO / "params" / "local.yaml"
+pytest_plugins = ("tests.browser.playwright_fixtures",)
 
 
 def make_project(folder: Path) -> Path:

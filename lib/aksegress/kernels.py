@@ -1,7 +1,15 @@
 """Kernels started one notebook ahead: while papermill runs one notebook, the next one's kernel boots and imports
-the runbook's libraries, so a run does not wait for a kernel between notebooks. Each kernel serves one notebook."""
+the runbook's libraries, so a run does not wait for a kernel between notebooks. Each kernel serves one notebook.
+
+Kernels talk over Unix sockets (zmq ``ipc``), not TCP: with TCP the manager picks free ports and the kernel binds
+them a second later, and an outgoing connection of the run (to ARM or the emulator) can take one meanwhile, so the
+kernel dies before replying to kernel_info."""
 
 from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
@@ -27,6 +35,8 @@ class KernelsAhead:
         self.cwd = cwd
         self.arguments = [*extra_arguments, "--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={[warm]!r}"]
         self._next: AsyncKernelManager | None = None
+        self._sockets = Path(tempfile.mkdtemp(prefix="aksegress-kernels-"))
+        self._started = 0
 
     def take(self, *, more: bool) -> AsyncKernelManager:
         """The started kernel for this notebook; with ``more``, the next notebook's kernel starts now."""
@@ -35,7 +45,9 @@ class KernelsAhead:
         return kernel
 
     def _start(self) -> AsyncKernelManager:
-        kernel = AsyncKernelManager(kernel_name=self.kernel_name)
+        self._started += 1
+        kernel = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                    ip=str(self._sockets / f"kernel-{self._started}"))
         run_sync(kernel.start_kernel)(extra_arguments=self.arguments, cwd=self.cwd)
         return kernel
 
@@ -53,6 +65,7 @@ class KernelsAhead:
         if self._next is not None:
             self.finish(self._next)
             self._next = None
+        shutil.rmtree(self._sockets, ignore_errors=True)
 
 
 class AheadEngine(NBClientEngine):

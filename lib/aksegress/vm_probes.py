@@ -43,7 +43,7 @@ def probe(clients, resource_group: str, vm: str, host: str, expect_ip: str) -> l
     for name, template in PROBES.items():
         command = template.format(host=host)
         stdout, stderr = command_output(run_shell(clients, resource_group, vm, command))
-        results.append(ProbeResult(vm, name, command, _passed(name, stdout, expect_ip),
+        results.append(ProbeResult(vm, name, command, probe_passed(name, stdout, expect_ip),
                                    "\n".join(part.strip() for part in (stdout, stderr) if part.strip())))
     return results
 
@@ -58,7 +58,9 @@ def command_output(message: str) -> tuple[str, str]:
     return sections.get("stdout", ""), sections.get("stderr", "")
 
 
-def _passed(probe_name: str, stdout: str, expect_ip: str) -> bool:
+def probe_passed(probe_name: str, stdout: str, expect_ip: str) -> bool:
+    """Whether one probe's own output (``command_output``'s stdout) shows what it looks for: the expected address,
+    an HTTP status over TLS, or any answer of the API server."""
     if probe_name == "name resolves":
         return f"Address: {expect_ip}" in stdout and "NXDOMAIN" not in stdout
     if probe_name == "HTTPS answers on 443":

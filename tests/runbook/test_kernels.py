@@ -41,3 +41,14 @@ def test_each_notebook_gets_a_fresh_kernel_that_was_started_while_the_one_before
     assert kernel is waiting
     assert first_out[0] != second_out[0].splitlines()[0]
     assert second_out[0].splitlines()[1:] == ["[False, False, False]", "True"]
+
+
+def test_kernels_started_ahead_take_no_tcp_port_and_leave_no_socket_behind(tmp_path):
+    with KernelsAhead(str(tmp_path), ["--IPKernelApp.log_level=ERROR"]) as kernels:
+        kernel = kernels.take(more=False)
+        info = kernel.get_connection_info()
+        sockets = kernels._sockets
+        assert info["transport"] == "ipc" and str(info["ip"]).startswith(str(sockets))
+        assert _run(_notebook(tmp_path, "one.ipynb", "print(6 * 7)"), kernel) == ["42\n"]
+        kernels.finish(kernel)
+    assert not sockets.exists()

@@ -8,7 +8,6 @@ import pytest
 import yaml
 
 from aksegress.layout import environment_outputs
-from tests.browser.conftest import browser, page  # noqa: F401 - fixtures
 from tests.runbook.conftest import REPO, aksegress
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -108,7 +107,7 @@ def test_a_tag_only_change_opens_and_closes_nothing(clean_world, tmp_path):
     assert "opens nothing, closes nothing" in (tmp_path / "plan" / "plan.md").read_text()
 
 
-def _offline(page) -> list[str]:  # noqa: F811
+def _offline(page) -> list[str]:
     """Abort every request that is not for a local file, and return the list of those that tried to leave."""
     left: list[str] = []
     page.on("request", lambda request: None if request.url.startswith(("file:", "data:")) else left.append(request.url))
@@ -117,7 +116,7 @@ def _offline(page) -> list[str]:  # noqa: F811
 
 
 @pytest.mark.browser
-def test_offline_the_plan_runs_index_shows_the_changes_by_step_and_the_reachability_impact(planned, page):  # noqa: F811
+def test_offline_the_plan_runs_index_shows_the_changes_by_step_and_the_reachability_impact(planned, page):
     count = len(json.loads((planned["dir"] / "plan.json").read_text())["changes"])
     left = _offline(page)
     page.goto((planned["dir"] / "index.html").as_uri(), wait_until="load")
@@ -130,7 +129,7 @@ def test_offline_the_plan_runs_index_shows_the_changes_by_step_and_the_reachabil
 
 
 @pytest.mark.browser
-def test_offline_a_step_page_of_the_plan_run_renders_and_asks_no_other_host(planned, page):  # noqa: F811
+def test_offline_a_step_page_of_the_plan_run_renders_and_asks_no_other_host(planned, page):
     left = _offline(page)
     page.goto((planned["dir"] / "index.html").as_uri(), wait_until="load")
     page.get_by_role("link", name="08-cross-vnet-access").click()
