@@ -3,8 +3,10 @@
 A step needs `{type}/write` and `{type}/read` on each resource its desired state holds, the linked `join`/`peer`
 action on every resource a body references (`aksegress.rbac_actions`), and the few actions it sends beside its
 writes (cluster credentials, run-command). Every step reads the environment's resource groups and the node resource
-groups of its clusters the way the connectivity model does. Scopes are resource groups: roles are assigned at them
-or above.
+groups of its clusters the way the connectivity model does, and the role allows every type the model reads in every
+such group, though a run lists a type only where the group holds one (`MODEL_READS`): what a group holds is not only
+what the runbook writes (a user's own NSG, the NSG AKS makes in a node resource group on Azure), and a refused list
+would leave the model blind to it. Scopes are resource groups: roles are assigned at them or above.
 """
 
 from __future__ import annotations
@@ -17,16 +19,19 @@ from aksegress.desired.private_aks import cluster_id
 from aksegress.facts import ClusterFacts
 from aksegress.rbac_actions import linked_actions
 
-__all__ = ["Need", "declared_needs", "node_resource_group", "resource_group_of"]
+__all__ = ["MODEL_READS", "Need", "declared_needs", "node_resource_group", "resource_group_of"]
 
 _PLACEHOLDER_PRINCIPAL = "00000000-0000-0000-0000-000000000000"
-_MODEL_READS = ("Microsoft.Network/virtualNetworks", "Microsoft.Network/routeTables", "Microsoft.Network/publicIPAddresses",
-                "Microsoft.Network/azureFirewalls", "Microsoft.Network/firewallPolicies",
-                "Microsoft.Network/firewallPolicies/ruleCollectionGroups", "Microsoft.Network/virtualNetworkGateways",
-                "Microsoft.Network/networkInterfaces", "Microsoft.Network/privateEndpoints",
-                "Microsoft.Network/networkSecurityGroups", "Microsoft.Network/privateDnsZones",
-                "Microsoft.Network/privateDnsZones/virtualNetworkLinks", "Microsoft.Network/privateDnsZones/A",
-                "Microsoft.ContainerService/managedClusters", "Microsoft.Compute/virtualMachines")
+_NETWORK = "Microsoft.Network"
+MODEL_READS = {t: t for t in (f"{_NETWORK}/virtualNetworks", f"{_NETWORK}/routeTables", f"{_NETWORK}/publicIPAddresses",
+                             f"{_NETWORK}/azureFirewalls", f"{_NETWORK}/firewallPolicies", f"{_NETWORK}/virtualNetworkGateways",
+                             f"{_NETWORK}/networkInterfaces", f"{_NETWORK}/privateEndpoints", f"{_NETWORK}/networkSecurityGroups",
+                             f"{_NETWORK}/privateDnsZones", "Microsoft.ContainerService/managedClusters",
+                             "Microsoft.Compute/virtualMachines")} | {
+    f"{_NETWORK}/firewallPolicies/ruleCollectionGroups": f"{_NETWORK}/firewallPolicies",
+    f"{_NETWORK}/privateDnsZones/virtualNetworkLinks": f"{_NETWORK}/privateDnsZones",
+    f"{_NETWORK}/privateDnsZones/A": f"{_NETWORK}/privateDnsZones"}
+"""Each type the connectivity model lists in a group, with the type the group must hold for that list to be sent."""
 _CLUSTER_ACTIONS = ("Microsoft.ContainerService/managedClusters/listClusterUserCredential/action",
                     "Microsoft.ContainerService/managedClusters/runCommand/action",
                     "Microsoft.ContainerService/managedClusters/commandResults/read")
@@ -111,7 +116,7 @@ def _reads(step: str, params) -> list[Need]:
     needs = [Need(step, "Microsoft.Resources/subscriptions/resourceGroups/read", sub) for sub in subs]
     for group in _observed_groups(params):
         needs.append(Need(step, "Microsoft.Resources/subscriptions/resourceGroups/resources/read", group))
-        needs += [Need(step, f"{arm_type}/read", group) for arm_type in _MODEL_READS]
+        needs += [Need(step, f"{arm_type}/read", group) for arm_type in MODEL_READS]
     return needs
 
 

@@ -54,13 +54,17 @@ def fingerprint(connection_file: Path) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="session")
 def clean_world(tmp_path_factory):
-    """A clean run of the whole runbook, then a second run; the emulator stays up for the session."""
+    """A clean run of the whole runbook, then a second run; the emulator stays up for the session.
+
+    `authorised` is what those two runs were authorised for, taken before any test acts on the world: the session's
+    tests share it (and xdist's `loadfile` puts varying files on one worker), so later requests must not count."""
     folder = tmp_path_factory.mktemp("clean")
     params = load_params(REPO / "params" / "local.yaml")
     with start_emulator(folder / "arm.db", params.tenant_id, params.subscription_ids(), connection_file=folder / "arm.json") as emulator:
         first = run_all(folder / "arm.json", folder / "run1")
         writes_after_first = emulator.counters()["writes"]
         second = run_all(folder / "arm.json", folder / "run2")
+        authorised = emulator.app.counters.authorised_actions()
         yield {"folder": folder, "project": world_project(folder), "first": first, "second": second, "emulator": emulator, "connection": folder / "arm.json",
-               "writes_after_first": writes_after_first, "writes_after_second": emulator.counters()["writes"],
+               "writes_after_first": writes_after_first, "authorised": authorised, "writes_after_second": emulator.counters()["writes"],
                "fingerprint": fingerprint(folder / "arm.json")}
