@@ -1,6 +1,11 @@
-"""The least-privilege roles for one environment: a custom role per subscription holding exactly the actions its steps
-need there (no wildcard), and, for step 06's role assignments, Role Based Access Control Administrator under a
-condition that lets it assign (and remove) Network Contributor only, as Azure's delegation conditions allow.
+"""The least-privilege roles for one environment, assigned at the narrowest scope that works.
+
+Per subscription, a custom role holds exactly the actions its steps need in resource groups (no wildcard) and is
+assigned at each of those groups; a second holds what only the subscription can carry: its resource group list, and
+every action in a group that does not exist yet (an assignment needs an existing scope, and creating the group needs
+`resourceGroups/write` above it; the node resource groups AKS makes in step 05 are such groups until it has run).
+Step 06's role assignments go through Role Based Access Control Administrator under a condition that lets it assign
+(and remove) Network Contributor only, as Azure's delegation conditions allow.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from aksegress import arm_ids
 from aksegress.desired.network_role import NETWORK_CONTRIBUTOR
 from aksegress.permissions import declared_needs
 
-__all__ = ["ASSIGNMENT_ACTIONS", "RBAC_ADMINISTRATOR", "delegation_condition", "role_plan"]
+__all__ = ["ASSIGNMENT_ACTIONS", "RBAC_ADMINISTRATOR", "delegation_condition", "existing_groups", "role_plan"]
 
 RBAC_ADMINISTRATOR = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
 ASSIGNMENT_ACTIONS = ("microsoft.authorization/roleassignments/write", "microsoft.authorization/roleassignments/delete")
@@ -26,30 +31,59 @@ def delegation_condition(role: str = NETWORK_CONTRIBUTOR) -> str:
             f"(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{role}}}))")
 
 
-def role_plan(params, steps) -> dict:
-    """{"roles": [role definition in `az role definition create` shape, with its GUID], "assignments": [...]}."""
-    by_sub: dict[str, set[str]] = {}
-    assigners: set[str] = set()
+def existing_groups(clients_for, params) -> set[str]:
+    """The ids (lower-case) of the resource groups that exist now in the params' subscriptions."""
+    return {group.id.lower() for sub in params.subscription_ids() for group in clients_for(sub).resource.resource_groups.list()}
+
+
+def _role(params, sub: str, actions: set[str], wide: bool) -> dict:
+    scope = f"/subscriptions/{sub}"
+    guid = str(uuid.uuid5(_NAMESPACE, f"{params.environment}|{sub}" + ("|subscription" if wide else "")))
+    name = f"aksegress {params.environment} runbook{', subscription-wide' if wide else ''} ({sub})"
+    where = "at the subscription itself or in resource groups not made yet" if wide else "in its resource groups"
+    return {"id": guid, "Name": name, "IsCustom": True,
+            "Description": f"What the aksegress runbook of environment {params.environment} does {where} in subscription {sub}.",
+            "Actions": sorted(actions, key=str.lower), "NotActions": [], "DataActions": [], "NotDataActions": [],
+            "AssignableScopes": [scope]}
+
+
+def _place(need, existing: set[str] | None) -> str:
+    """Where a need is granted: its resource group when that exists (or `existing` is None), else the subscription."""
+    rid = arm_ids.parse(need.scope)
+    if rid.resource_group and (existing is None or need.scope.lower() in existing):
+        return need.scope
+    return f"/subscriptions/{rid.subscription}"
+
+
+def role_plan(params, steps, existing: set[str] | None = None) -> dict:
+    """{"roles": [role definition in `az role definition create` shape, with its GUID], "assignments": [...],
+    "unmade": [groups whose actions go to the subscription]}; `existing` holds the resource group ids (lower-case)
+    that exist, None to plan as if all did."""
+    actions: dict[tuple[str, bool], set[str]] = {}
+    places: dict[tuple[str, bool], set[str]] = {}
+    delegated: set[str] = set()
+    unmade: set[str] = set()
     for need in declared_needs(params, steps):
-        sub = arm_ids.parse(need.scope).subscription.lower()
+        place = _place(need, existing)
+        wide = arm_ids.parse(place).resource_group is None
+        if wide and arm_ids.parse(need.scope).resource_group:
+            unmade.add(need.scope)
         if need.action.lower() in ASSIGNMENT_ACTIONS:
-            assigners.add(sub)
-        else:
-            by_sub.setdefault(sub, set()).add(need.action)
+            delegated.add(place)
+            continue
+        key = (arm_ids.parse(place).subscription.lower(), wide)
+        actions.setdefault(key, set()).add(need.action)
+        places.setdefault(key, set()).add(place)
     roles, assignments = [], []
-    for sub in sorted(by_sub):
-        scope = f"/subscriptions/{sub}"
-        guid = str(uuid.uuid5(_NAMESPACE, f"{params.environment}|{sub}"))
-        name = f"aksegress {params.environment} runbook ({sub})"
-        roles.append({"id": guid, "Name": name, "IsCustom": True,
-                      "Description": f"What the aksegress runbook of environment {params.environment} does in subscription {sub}.",
-                      "Actions": sorted(by_sub[sub], key=str.lower), "NotActions": [], "DataActions": [], "NotDataActions": [],
-                      "AssignableScopes": [scope]})
-        assignments.append({"role": name, "roleDefinitionId": f"{scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
-                            "scope": scope, "condition": None})
-    for sub in sorted(assigners):
-        scope = f"/subscriptions/{sub}"
+    for sub, wide in sorted(actions):
+        role = _role(params, sub, actions[sub, wide], wide)
+        roles.append(role)
+        definition = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role['id']}"
+        assignments += [{"role": role["Name"], "roleDefinitionId": definition, "scope": scope, "condition": None}
+                        for scope in sorted(places[sub, wide], key=str.lower)]
+    for scope in sorted(delegated, key=str.lower):
+        sub = arm_ids.parse(scope).subscription
         assignments.append({"role": "Role Based Access Control Administrator",
-                            "roleDefinitionId": f"{scope}/providers/Microsoft.Authorization/roleDefinitions/{RBAC_ADMINISTRATOR}",
+                            "roleDefinitionId": f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{RBAC_ADMINISTRATOR}",
                             "scope": scope, "condition": delegation_condition()})
-    return {"roles": roles, "assignments": assignments}
+    return {"roles": roles, "assignments": assignments, "unmade": sorted(unmade, key=str.lower)}

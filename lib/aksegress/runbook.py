@@ -64,7 +64,7 @@ class Runbook:
 
     def verify_target(self, *, plan_only: bool = False) -> pd.DataFrame:
         """The target check, and that the identity may do what every step needs where it needs it (only read, for a
-        plan-only run); step 00 runs it before any write."""
+        plan-only run); step 00 runs it before any write, and prints which needs ARM gave no answer to check."""
         from aksegress.permission_check import check_permissions
         from aksegress.steps import all_steps
 
@@ -72,11 +72,13 @@ class Runbook:
             self._preflight = True  # an identity with no roles sees no subscription: name its missing actions first
             try:
                 self._check_token_tenant(self.clients(self.params.subscription_ids()[0]))
-                check_permissions(self, all_steps(), plan_only=plan_only)
+                preflight = check_permissions(self, all_steps(), plan_only=plan_only)
             finally:
                 self._preflight = False
         else:
-            check_permissions(self, all_steps(), plan_only=plan_only)
+            preflight = check_permissions(self, all_steps(), plan_only=plan_only)
+        if preflight.note():
+            print(preflight.note())
         return self.target_subscriptions()
 
     def target_subscriptions(self) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from azure.core.exceptions import HttpResponseError
+from azure.core.rest import HttpRequest
 from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters, RoleDefinition
 
 from aksegress.connect import Clients
@@ -187,6 +188,24 @@ def test_permissions_api_answers_the_callers_effective_actions(principal, grant,
     at_b = list(principal.clients.authorization.permissions.list_for_resource_group("rg-b"))
     assert sorted(tuple(p.actions) for p in at_a) == sorted([("*/read",), tuple(PUBLISHED["roles"][NETWORK_CONTRIBUTOR]["actions"])])
     assert [p.actions for p in at_b] == [["*/read"]]
+
+
+def _permissions_at(principal: Principal, scope: str):
+    return principal.clients.resource.send_request(HttpRequest("GET", f"{scope}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01"))
+
+
+def test_permissions_api_answers_at_a_subscription_and_at_a_resource_as_arm_does(clients, principal, grant, groups):
+    grant(principal, READER, f"/subscriptions/{SUB}")
+    vnet = clients.network.virtual_networks.begin_create_or_update("rg-a", "v", VNET).result().id
+    assert _permissions_at(principal, f"/subscriptions/{SUB}").json()["value"][0]["actions"] == ["*/read"]
+    assert _permissions_at(principal, vnet).json()["value"][0]["actions"] == ["*/read"]
+
+
+def test_with_the_subscription_form_off_it_is_answered_as_a_type_arm_does_not_know(emulator, principal, groups):
+    emulator.app.subscription_permissions = False
+    answer = _permissions_at(principal, f"/subscriptions/{SUB}")
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400, "InvalidResourceType")
+    assert _permissions_at(principal, groups["rg-a"]).status_code == 200
 
 
 def test_the_emulators_own_principal_is_owner_everywhere(clients, groups):

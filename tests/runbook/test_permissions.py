@@ -9,6 +9,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.mgmt.authorization.v2022_04_01.models import RoleDefinition
 
 from aksegress.emulator import start_emulator
+from aksegress.errors import PermissionsError
 from aksegress.params import load_params
 from aksegress.permissions import MODEL_READS, declared_needs, resource_group_of
 from aksegress.steps import all_steps
@@ -96,6 +97,31 @@ def test_a_principal_with_no_roles_stops_in_step_00_naming_each_missing_action_a
     assert principal_world["emulator"].counters()["writes"] == 0
 
 
+def _preflight(world):
+    from aksegress.runbook import Runbook
+
+    world["emulator"].app.subscription_permissions = False
+    return Runbook.open(params_file=str(REPO / "params" / "local.yaml"), connection_file=str(world["connection"])).verify_target
+
+
+def test_without_a_permissions_answer_at_the_subscription_the_preflight_checks_the_groups_that_exist_and_names_the_rest(principal_world):
+    _clients(principal_world["folder"] / "arm.json", PARAMS.hub.subscription_id).resource.resource_groups.create_or_update(
+        PARAMS.hub.resource_group, {"location": PARAMS.location})
+    with pytest.raises(PermissionsError) as refused:
+        _preflight(principal_world)()
+    hub = f"/subscriptions/{PARAMS.hub.subscription_id}/resourceGroups/{PARAMS.hub.resource_group}"
+    spoke = next(iter(PARAMS.spokes.values()))
+    message = str(refused.value)
+    assert f"step 01-hub-and-spokes at {hub}: " in message
+    assert f"at /subscriptions/{spoke.subscription_id}/resourceGroups/{spoke.resource_group}:" not in message
+    assert "not checked: " in message and f"/subscriptions/{spoke.subscription_id}/resourceGroups/{spoke.resource_group}" in message
+
+
+def test_without_a_permissions_answer_at_the_subscription_a_granted_principal_passes_the_preflight_told_what_was_unchecked(granted_world, capsys):
+    _preflight(granted_world)()
+    assert "ARM gave no permissions answer at their subscription" in capsys.readouterr().out
+
+
 def _clients(connection_file, sub: str):
     from aksegress.connect import Clients
     from aksegress.connection import Connection
@@ -117,14 +143,40 @@ def test_a_principal_given_what_grant_to_creates_completes_a_full_run(granted_wo
     assert done.returncode == 0, done.stdout[-3000:]
 
 
+@pytest.fixture
+def narrow_world(principal_world):
+    """The platform team made the environment's resource groups (the params adopt them), then granted the principal
+    with `--grant-to`: roles at those groups, and at each subscription only its group list and the node groups'
+    actions (AKS makes those groups in step 05)."""
+    folder = principal_world["folder"]
+    for _, site in PARAMS.sites():
+        _clients(folder / "arm.json", site.subscription_id).resource.resource_groups.create_or_update(site.resource_group, {"location": PARAMS.location})
+    text = (REPO / "params" / "local.yaml").read_text() + "adopt: [" + ", ".join(s.resource_group for _, s in PARAMS.sites()) + "]\n"
+    (folder / "adopting.yaml").write_text(text)
+    done = aksegress("permissions", "--params", str(folder / "adopting.yaml"), "--grant-to", principal_world["object_id"],
+                     "--connection-file", str(folder / "arm.json"), cwd=world_project(folder))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return dict(principal_world, granted=done.stdout)
+
+
+def test_a_principal_granted_at_the_groups_that_exist_completes_a_full_run(narrow_world):
+    folder = narrow_world["folder"]
+    hub = f"/subscriptions/{PARAMS.hub.subscription_id}"
+    assert f"aksegress local runbook ({PARAMS.hub.subscription_id}) assigned at {hub}/resourceGroups/{PARAMS.hub.resource_group}" in narrow_world["granted"]
+    assert f"aksegress local runbook ({PARAMS.hub.subscription_id}) assigned at {hub}\n" not in narrow_world["granted"]
+    done = aksegress("run", "--params", str(folder / "adopting.yaml"), "--connection-file", str(narrow_world["connection"]),
+                     "--output", str(folder / "run"), cwd=world_project(folder))
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
 def _without_linked_actions_on_the_hub(owner) -> None:
     from aksegress.least_privilege import role_plan
 
     scope = f"/subscriptions/{PARAMS.hub.subscription_id}"
-    role = next(r for r in role_plan(PARAMS, all_steps())["roles"] if r["AssignableScopes"] == [scope])
-    kept = [a for a in role["Actions"] if not a.endswith(("/peer/action", "virtualNetworks/join/action", "subnets/join/action"))]
-    owner.authorization.role_definitions.create_or_update(scope, role["id"], RoleDefinition(
-        role_name=role["Name"], role_type="CustomRole", assignable_scopes=[scope], permissions=[{"actions": kept, "not_actions": []}]))
+    for role in [r for r in role_plan(PARAMS, all_steps(), set())["roles"] if r["AssignableScopes"] == [scope]]:
+        kept = [a for a in role["Actions"] if not a.endswith(("/peer/action", "virtualNetworks/join/action", "subnets/join/action"))]
+        owner.authorization.role_definitions.create_or_update(scope, role["id"], RoleDefinition(
+            role_name=role["Name"], role_type="CustomRole", assignable_scopes=[scope], permissions=[{"actions": kept, "not_actions": []}]))
 
 
 def test_without_peer_and_join_on_the_hub_the_preflight_names_them(granted_world):

@@ -1,5 +1,6 @@
-"""`aksegress permissions`: the least-privilege roles the runbook needs for an environment, printed, or created for a
-principal with `--grant-to` (through the SDK, as someone who may create roles and assign them)."""
+"""`aksegress permissions`: the least-privilege roles the runbook needs for an environment, printed (as if its resource
+groups existed), or created for a principal with `--grant-to` (through the SDK, as someone who may create roles and
+assign them), each at the narrowest scope that exists now."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 import json
 import uuid
 
-from aksegress.least_privilege import role_plan
+from aksegress.least_privilege import existing_groups, role_plan
 
 _NAMESPACE = uuid.UUID("9b7e2c14-6a3f-4e0d-8c51-2f4d7a9e3b66")
 
@@ -34,6 +35,10 @@ def _text(plan: dict) -> str:
     for item in plan["assignments"]:
         condition = f"\n    condition: {item['condition']}" if item["condition"] else ""
         lines.append(f"  {item['role']} at {item['scope']}{condition}")
+    if plan["unmade"]:
+        lines += ["granted at the subscription, since these resource groups do not exist yet (a role cannot be assigned at a "
+                  "group before it exists); create them first (listing them under `adopt:`), or run --grant-to again once "
+                  "the run has made them, to narrow these to the groups:", *(f"  {group}" for group in plan["unmade"])]
     return "\n".join(lines)
 
 
@@ -68,12 +73,14 @@ def permissions_main(args_list: list[str], params_file) -> int:
 
     args = _parser().parse_args(args_list)
     params = load_params(params_file(args))
-    plan = role_plan(params, all_steps())
-    print(json.dumps(plan, indent=2) if args.json else _text(plan))
+    runbook = None
     if args.grant_to:
         from aksegress.runbook import Runbook
 
         runbook = Runbook.open(params_file=str(params_file(args)), connection_file=args.connection_file)
+    plan = role_plan(params, all_steps(), existing_groups(runbook.clients, params) if runbook else None)
+    print(json.dumps(plan, indent=2) if args.json else _text(plan))
+    if runbook:
         for line in grant(runbook, plan, args.grant_to):
             print(line)
     return 0

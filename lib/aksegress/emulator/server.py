@@ -14,7 +14,10 @@ Routes outside ARM's paths:
   POST /_emulator/holds/release, POST /_emulator/principals {"name"} (a service principal with no roles; the
   emulator's own principal only)
 
-Every ARM request is authorised for the token's principal by Azure RBAC (`access.py`) before it is counted.
+Every ARM request is authorised for the token's principal by Azure RBAC (`access.py`) before it is counted. The
+permissions API is answered at a resource group and a resource (ARM's documented forms) and at a subscription (which
+ARM answers though its REST reference leaves it out, docs/arm-wire-format.md#6-errors); `subscription_permissions`
+False answers that form as a type ARM does not know, for a client's fallback to be tried.
 
 Counters cover authenticated ARM requests only: `reads` (GET/HEAD), `writes` (PUT/PATCH/DELETE), `actions`
 (POST: list credentials, run-command) and `polls` (async-operation status GETs, kept apart so LRO speed
@@ -101,6 +104,7 @@ class EmulatorApp:
     def __init__(self, arm: Arm, tokens: TokenService):
         self.arm, self.tokens, self.counters = arm, tokens, Counters()
         self.chaos = Chaos()
+        self.subscription_permissions = True
 
     def __call__(self, environ, start_response):
         body = _Body(environ)
@@ -163,6 +167,8 @@ class EmulatorApp:
         self.arm.settle()
         if access.is_permissions_query(arm_path) and request.method == "GET":
             self.arm.check_scope(ArmPath("collection", sub=arm_path.sub, rg=arm_path.rg))
+            if arm_path.rg is None and not self.subscription_permissions:
+                self.arm.type_handler(arm_path, request)
             return ArmResponse(200, access.permissions_answer(grants, arm_path.scope))
         result = self._arm(arm_path, request)
         if arm_path.kind == "subscriptions" and isinstance(result.body, dict):
