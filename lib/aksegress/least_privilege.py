@@ -57,7 +57,7 @@ def _place(need, existing: set[str] | None) -> str:
 
 def role_plan(params, steps, existing: set[str] | None = None) -> dict:
     """{"roles": [role definition in `az role definition create` shape, with its GUID], "assignments": [...],
-    "unmade": [groups whose actions go to the subscription]}; `existing` holds the resource group ids (lower-case)
+    "unmade": [groups whose actions go to the subscription], "groups_checked": bool}; `existing` holds the resource group ids (lower-case)
     that exist, None to plan as if all did."""
     actions: dict[tuple[str, bool], set[str]] = {}
     places: dict[tuple[str, bool], set[str]] = {}
@@ -86,4 +86,4 @@ def role_plan(params, steps, existing: set[str] | None = None) -> dict:
         assignments.append({"role": "Role Based Access Control Administrator",
                             "roleDefinitionId": f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{RBAC_ADMINISTRATOR}",
                             "scope": scope, "condition": delegation_condition()})
-    return {"roles": roles, "assignments": assignments, "unmade": sorted(unmade, key=str.lower)}
+    return {"roles": roles, "assignments": assignments, "unmade": sorted(unmade, key=str.lower), "groups_checked": existing is not None}

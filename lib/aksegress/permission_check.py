@@ -29,7 +29,7 @@ def _subscription_permissions(clients, sub_scope: str) -> list[dict] | None:
     resource-group and resource forms): those needs are then left to ARM itself."""
     request = HttpRequest("GET", f"{sub_scope}/providers/Microsoft.Authorization/permissions?api-version={_API_VERSION}")
     response = clients.resource.send_request(request)
-    if response.status_code in (400, 404, 405):
+    if response.status_code in (400, 403, 404, 405):
         return None
     response.raise_for_status()
     return response.json().get("value") or []

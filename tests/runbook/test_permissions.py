@@ -169,6 +169,27 @@ def test_a_principal_granted_at_the_groups_that_exist_completes_a_full_run(narro
     assert done.returncode == 0, done.stdout[-3000:]
 
 
+def test_granting_again_once_the_groups_exist_moves_their_actions_from_the_subscriptions_to_the_groups(granted_world):
+    from aksegress.least_privilege import role_plan
+    from aksegress.permissions import node_resource_group
+
+    owner_file = granted_world["folder"] / "arm.json"
+    groups = [(s.subscription_id, s.resource_group) for _, s in PARAMS.sites()]
+    groups += [(spoke.subscription_id, node_resource_group(PARAMS, spoke).rsplit("/", 1)[-1]) for _, spoke in PARAMS.spokes_with_cluster()]
+    for sub, group in groups:
+        _clients(owner_file, sub).resource.resource_groups.create_or_update(group, {"location": PARAMS.location})
+    done = aksegress("permissions", "--params", str(REPO / "params" / "local.yaml"), "--grant-to", granted_world["object_id"],
+                     "--connection-file", str(owner_file), cwd=world_project(granted_world["folder"]))
+    assert done.returncode == 0, done.stdout + done.stderr
+    existing = {f"/subscriptions/{sub}/resourcegroups/{group}".lower() for sub, group in groups}
+    wanted = {(a["scope"].lower(), a["roleDefinitionId"].lower()) for a in role_plan(PARAMS, all_steps(), existing)["assignments"]}
+    held = {(a.scope.lower(), a.role_definition_id.lower()) for sub in PARAMS.subscription_ids()
+            for a in _clients(owner_file, sub).authorization.role_assignments.list_for_subscription(
+                filter=f"principalId eq '{granted_world['object_id']}'")}
+    assert held == wanted
+    assert "withdrawn (no longer in the plan)" in done.stdout
+
+
 def _without_linked_actions_on_the_hub(owner) -> None:
     from aksegress.least_privilege import role_plan
 

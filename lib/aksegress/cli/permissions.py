@@ -35,6 +35,8 @@ def _text(plan: dict) -> str:
     for item in plan["assignments"]:
         condition = f"\n    condition: {item['condition']}" if item["condition"] else ""
         lines.append(f"  {item['role']} at {item['scope']}{condition}")
+    if not plan["groups_checked"]:
+        lines.append("(resource groups taken as existing: --grant-to looks, and grants a group not made yet at its subscription)")
     if plan["unmade"]:
         lines += ["granted at the subscription, since these resource groups do not exist yet (a role cannot be assigned at a "
                   "group before it exists); create them first (listing them under `adopt:`), or run --grant-to again once "
@@ -42,8 +44,28 @@ def _text(plan: dict) -> str:
     return "\n".join(lines)
 
 
+def _assignment_name(scope: str, role_definition_id: str, principal: str) -> str:
+    """A stable GUID per (scope, role, principal): how a later --grant-to knows the assignments an earlier one made."""
+    return str(uuid.uuid5(_NAMESPACE, f"{scope.lower()}|{role_definition_id.lower()}|{principal.lower()}"))
+
+
+def _withdraw_stale(runbook, plan: dict, principal: str) -> list[str]:
+    """Remove what an earlier --grant-to assigned to `principal` that this plan does not hold (actions of a group made
+    since then move from its subscription to the group); assignments it did not make are left alone."""
+    planned = {_assignment_name(a["scope"], a["roleDefinitionId"], principal) for a in plan["assignments"]}
+    done = []
+    for sub in runbook.params.subscription_ids():
+        authorization = runbook.clients(sub).authorization
+        for found in authorization.role_assignments.list_for_subscription(filter=f"principalId eq '{principal}'"):
+            if found.name not in planned and found.name == _assignment_name(found.scope, found.role_definition_id, principal):
+                authorization.role_assignments.delete(found.scope, found.name)
+                done.append(f"assignment at {found.scope} withdrawn (no longer in the plan)")
+    return done
+
+
 def grant(runbook, plan: dict, principal: str) -> list[str]:
-    """Create (or update) each role definition and assignment for `principal`; returns what was done."""
+    """Create (or update) each role definition and assignment for `principal`, then withdraw the ones an earlier grant
+    made that the plan no longer holds; returns what was done."""
     from azure.core.exceptions import ResourceExistsError
     from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters, RoleDefinition
 
@@ -55,7 +77,7 @@ def grant(runbook, plan: dict, principal: str) -> list[str]:
             permissions=[{"actions": role["Actions"], "not_actions": []}]))
         done.append(f"role {role['Name']} defined")
     for item in plan["assignments"]:
-        name = str(uuid.uuid5(_NAMESPACE, f"{item['scope'].lower()}|{item['roleDefinitionId'].lower()}|{principal.lower()}"))
+        name = _assignment_name(item["scope"], item["roleDefinitionId"], principal)
         params = RoleAssignmentCreateParameters(role_definition_id=item["roleDefinitionId"], principal_id=principal,
                                                 principal_type="ServicePrincipal", condition=item["condition"],
                                                 condition_version="2.0" if item["condition"] else None)
@@ -64,7 +86,7 @@ def grant(runbook, plan: dict, principal: str) -> list[str]:
             done.append(f"{item['role']} assigned at {item['scope']}")
         except ResourceExistsError:
             done.append(f"{item['role']} already assigned at {item['scope']}")
-    return done
+    return done + _withdraw_stale(runbook, plan, principal)
 
 
 def permissions_main(args_list: list[str], params_file) -> int:
