@@ -126,6 +126,8 @@ class WaitingForHubOwners(AksegressError):
     (change-request.md beside change-request.json) that says which, for them to apply."""
 
     title = "Waiting for the hub owners"
+    status = "waiting for the hub owners"
+    """The run's and the step's status in run.json (``aksegress run`` exits 4)."""
 
     def __init__(self, message: str, *, change_request: str, hint: str | None = None):
         super().__init__(message, hint=hint)

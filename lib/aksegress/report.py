@@ -17,6 +17,7 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
+from aksegress.errors import WaitingForHubOwners
 from aksegress.readable import value_text
 
 ERROR_ANCHOR = "papermill-error-cell"
@@ -214,15 +215,17 @@ def _run_drift(record: dict) -> str:
 
 
 def _waiting_block(steps: list[dict]) -> str:
-    """The run stopped for an existing hub's owners: which step, and the change request to send them."""
+    """The run stopped for an existing hub's owners (or a teardown left them what they made): the step, and the request."""
     waiting = next((s for s in steps if s.get("change_request")), None)
     if waiting is None:
         return ""
     request = escape(waiting["change_request"])
+    exact = escape(Path(waiting["change_request"]).with_suffix(".json").name)
+    files = f'<a href="{request}">{request}</a> (the exact requests are in <a href="{exact}">{exact}</a>)'
+    if waiting.get("status") != WaitingForHubOwners.status:
+        return f'<div class="waiting"><b>For the hub owners to remove</b>: what they made for this environment, listed in {files}.</div>'
     return (f'<div class="waiting"><b>Waiting for the hub owners</b> in <a href="{_page(waiting)}">{escape(waiting["name"])}</a>: '
-            f'send them <a href="{request}">{request}</a> (the exact requests are in '
-            f'<a href="{escape(Path(request).with_suffix(".json").name)}">{escape(Path(request).with_suffix(".json").name)}</a>); '
-            "once they are applied, run again and the run carries on.</div>")
+            f"send them {files}; once they are applied, run again and the run carries on.</div>")
 
 
 def _step_row(step: dict, source: dict) -> str:
@@ -232,7 +235,8 @@ def _step_row(step: dict, source: dict) -> str:
     error = (f'<a href="{_page(step)}#{ERROR_ANCHOR}">{escape(err.get("ename") or "")}: {escape(err.get("evalue") or "")}</a>'
              if step.get("status") == "failed" else "")
     if step.get("change_request"):
-        error = f'waiting for the hub owners: <a href="{escape(step["change_request"])}">{escape(step["change_request"])}</a>'
+        what = "waiting for the hub owners" if step.get("status") == WaitingForHubOwners.status else "for the hub owners to remove"
+        error = f'{what}: <a href="{escape(step["change_request"])}">{escape(step["change_request"])}</a>'
 
     name = f'<a href="{_page(step)}">{escape(step["name"])}</a>' if step.get("status") != "not-run" else escape(step["name"])
     return (f"<tr class='{escape(step.get('status', ''))}'><td>{name}</td><td>{escape(step.get('status', ''))}</td>"

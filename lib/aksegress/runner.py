@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aksegress.connection import CONNECTION_ENV
-from aksegress.errors import AksegressError
+from aksegress.errors import AksegressError, WaitingForHubOwners
 from aksegress.layout import ROOT_ENV
 from aksegress.layout import run_dir as run_folder
 from aksegress.params import load_params
@@ -32,7 +32,7 @@ from aksegress.steps.spec import StepSpec
 
 PASSED, FAILED, NOT_RUN = "passed", "failed", "not-run"
 DRIFT, NO_DRIFT, NOT_CONFIRMED = "drift", "no drift", "not confirmed"
-WAITING = "waiting for the hub owners"
+WAITING = WaitingForHubOwners.status
 """A step needs writes in an existing hub that only its owners may make; the run stops with a change request."""
 EXIT_OK, EXIT_FAILED, EXIT_DRIFT, EXIT_NOT_CONFIRMED, EXIT_WAITING = 0, 1, 2, 3, 4
 
