@@ -267,8 +267,11 @@ class Step:
         from aksegress.errors import WaitingForHubOwners
         from aksegress.layout import environment_outputs
 
-        opens = plan.impact.lines() if plan.impact else []
-        document = change_request(self.runbook, self.reads, opens)
+        from aksegress.impact import reachability_impact
+
+        document = change_request(self.runbook, self.reads)
+        wanted = [("put", r["id"], r["body"]) for r in document["requests"]]
+        document["opens"] = reachability_impact(self.params, self.snapshot(), wanted).lines() if wanted else []
         path = write_change_request(self.run_dir or environment_outputs(self.params.environment), document)
         self.change_request = str(path)
         names = ", ".join(c.desired.readable_name for c in plan.requested)

@@ -152,6 +152,8 @@ def test_once_the_owners_apply_the_requests_the_next_runs_complete_the_environme
     assert outcomes == [WAITING_EXIT, WAITING_EXIT, 0], joined["runs"][-1]["done"].stdout[-3000:]
     second = json.loads((joined["runs"][1]["dir"] / "change-request.json").read_text())
     assert [r["id"].rsplit("/", 1)[1] for r in second["requests"]] == ["app-team-spoke-access", "app-team-vm-run-command"]
+    assert any(line.startswith("opens vm-a2 -> ") for line in second["opens"]), second["opens"]
+    assert "## Flows it enables" in (joined["runs"][1]["dir"] / "change-request.md").read_text()
 
 
 def test_the_joined_clusters_egress_and_access_go_through_the_existing_firewall(joined):
