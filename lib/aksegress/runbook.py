@@ -265,9 +265,8 @@ class Step:
         """Write the change request with the run's record and stop the step: the hub's owners make the rest."""
         from aksegress.change_request import MD_FILE, change_request, write_change_request
         from aksegress.errors import WaitingForHubOwners
-        from aksegress.layout import environment_outputs
-
         from aksegress.impact import reachability_impact
+        from aksegress.layout import environment_outputs
 
         document = change_request(self.runbook, self.reads)
         wanted = [("put", r["id"], r["body"]) for r in document["requests"]]
