@@ -21,7 +21,7 @@ from azure.core.exceptions import HttpResponseError
 from aksegress import arm_ids
 from aksegress.errors import ApplyError, AzureOperationError
 from aksegress.ownership import CREATED_BY_TAG
-from aksegress.plan import CREATE, DELETE, NOT_CREATED_HERE, Change, Plan
+from aksegress.plan import CREATE, DELETE, NOT_CREATED_HERE, REQUESTED, Change, Plan
 
 RETRIED_CODES = frozenset({"AnotherOperationInProgress", "CanceledAndSupersededDueToAnotherOperation", "InternalServerError",
                            "PrincipalNotFound"})
@@ -104,8 +104,9 @@ class _Watch:
 
 
 def waves(changes: list[Change]) -> list[list[Change]]:
-    """Group pending changes so each wave depends only on earlier waves or on what already exists."""
-    pending = {c.desired.id.lower(): c for c in changes if c.pending}
+    """Group pending changes so each wave depends only on earlier waves or on what already exists; a change requested of
+    an existing hub's owners is theirs to make, never written here."""
+    pending = {c.desired.id.lower(): c for c in changes if c.pending and c.action != REQUESTED}
     out = []
     while pending:
         ready = [c for c in pending.values() if not any(d.lower() in pending for d in c.desired.depends_on)]

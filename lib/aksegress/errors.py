@@ -121,6 +121,28 @@ class TeardownNotConfirmed(AksegressError):
         self.environment = environment
 
 
+class WaitingForHubOwners(AksegressError):
+    """A step needs writes in an existing hub that the params leave to its owners; ``change_request`` is the file
+    (change-request.md beside change-request.json) that says which, for them to apply."""
+
+    title = "Waiting for the hub owners"
+    status = "waiting for the hub owners"
+    """The run's and the step's status in run.json (``aksegress run`` exits 4)."""
+
+    def __init__(self, message: str, *, change_request: str, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.change_request = change_request
+
+    def _repr_html_(self) -> str:
+        from html import escape
+        from pathlib import Path
+
+        name = escape(Path(self.change_request).name)
+        return (f'<div class="aksegress-waiting" style="border-left:4px solid #2874a6;padding:6px 12px;background:#e3f2fd">'
+                f"<p><b>{escape(self.title)}</b></p><p>{escape(self.message)}</p>"
+                f'<p>The change request: <a href="{name}">{name}</a>.</p><p><b>Next:</b> {escape(self.hint or "")}</p></div>')
+
+
 class EmulatorError(AksegressError):
     """The embedded ARM emulator could not start or answer."""
 

@@ -1,4 +1,5 @@
-"""Facts Azure decides and later steps build on: a cluster's identity, private FQDN, DNS zone, API server IP.
+"""Facts Azure decides and later steps build on: a cluster's identity, private FQDN, DNS zone, API server IP; and,
+for an existing hub, its firewall's private IP, its address space and its DNS proxy setting.
 
 Desired state is a pure function of the params and these facts; a fact that does not exist yet (the
 cluster has not been created) raises ``MissingFact``, naming the step that creates it.
@@ -10,11 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from aksegress import arm_ids
+from aksegress.desired.common import HubFacts, hub_of, vnet_id
+from aksegress.desired.firewall import firewall_id, policy_id
 from aksegress.desired.private_aks import cluster_id
 from aksegress.errors import MissingFact
-from aksegress.kinds import A_RECORD, MANAGED_CLUSTER
+from aksegress.kinds import A_RECORD, FIREWALL, FIREWALL_POLICY, MANAGED_CLUSTER, VIRTUAL_NETWORK
 
-__all__ = ["SETTLED_STATES", "ClusterFacts", "Facts", "MissingFact"]
+__all__ = ["SETTLED_STATES", "ClusterFacts", "Facts", "HubFacts", "MissingFact", "hub_facts_of"]
 
 SETTLED_STATES = frozenset({"Succeeded", "Updating", "Upgrading", "Scaling", "Starting", "Stopping", "Migrating", "Failed", "Canceled"})
 """Cluster states whose identity, private FQDN and node resource group exist and stay (docs/private-aks-egress.md,
@@ -33,6 +36,25 @@ class ClusterFacts:
     api_server_ip: str
 
 
+def hub_facts_of(params, firewall: dict | None, vnet: dict | None, policy: dict | None) -> HubFacts:
+    """An existing hub's facts from its ARM bodies; ``MissingFact`` naming the params field when one is absent."""
+    hub = params.hub
+    for body, field, what in ((vnet, "hub.vnet.name", f"VNet {hub.vnet.name}"), (firewall, "hub.firewall.name", f"firewall {hub.firewall.name}"),
+                              (policy, "hub.firewall.policy", f"firewall policy {hub.firewall.policy}")):
+        if body is None:
+            raise MissingFact(f"the existing hub has no {what} in resource group {hub.resource_group} of subscription "
+                              f"{hub.subscription_id} ({field})",
+                              hint=f"fix {field} (or hub.resource_group / hub.subscription_id) to name the hub's own resources")
+    configs = (firewall.get("properties") or {}).get("ipConfigurations") or []
+    address = ((configs[0].get("properties") or {}).get("privateIPAddress")) if configs else None
+    if not address:
+        raise MissingFact(f"the existing hub's firewall {hub.firewall.name} has no private IP yet (hub.firewall.name)",
+                          hint="wait until the hub's owners have finished building the firewall, then re-run")
+    spaces = tuple(((vnet.get("properties") or {}).get("addressSpace") or {}).get("addressPrefixes") or ())
+    proxy = ((policy.get("properties") or {}).get("dnsSettings") or {}).get("enableProxy") is True
+    return HubFacts(address, spaces, proxy)
+
+
 class Facts:
     """Reads facts of the environment ``params`` describes through ``clients(subscription_id)``, once per instance."""
 
@@ -40,6 +62,19 @@ class Facts:
         self.params = params
         self.clients = clients
         self._clusters: dict[str, ClusterFacts] = {}
+        self._hub: HubFacts | None = None
+
+    def hub(self) -> HubFacts:
+        """The hub's facts: the params' for a hub this environment builds (nothing is read), Azure's for an existing one."""
+        if self._hub is None:
+            hub = self.params.hub
+            if not hub.existing:
+                self._hub = hub_of(self.params)
+            else:
+                clients = self.clients(hub.subscription_id)
+                self._hub = hub_facts_of(self.params, FIREWALL.get(clients, firewall_id(self.params)),
+                                         VIRTUAL_NETWORK.get(clients, vnet_id(hub)), FIREWALL_POLICY.get(clients, policy_id(self.params)))
+        return self._hub
 
     def cluster(self, spoke_key: str) -> ClusterFacts:
         if spoke_key not in self._clusters:

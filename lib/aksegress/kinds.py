@@ -6,6 +6,7 @@ A ``Kind`` maps an ARM type to one SDK operations group. Bodies go in and come o
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +66,14 @@ class Kind:
         rid = arm_ids.parse(resource_id)
         poller = self.ops(clients).begin_delete(*self._args(rid))
         return lambda: poller.result()
+
+    def api_version(self, clients, resource_id: str) -> str:
+        """The api-version the SDK's own create-or-update request for this resource carries (a change request names it)."""
+        module = importlib.import_module(type(self.ops(clients)).__module__)
+        build = getattr(module, f"build_{self.operations}_create_or_update_request")
+        rid = arm_ids.parse(resource_id)
+        url = build(*self._args(rid), rid.subscription).url
+        return url.split("api-version=", 1)[1].split("&", 1)[0]
 
 
 class ResourceGroupKind(Kind):

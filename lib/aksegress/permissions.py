@@ -2,11 +2,13 @@
 
 A step needs `{type}/write` and `{type}/read` on each resource its desired state holds, the linked `join`/`peer`
 action on every resource a body references (`aksegress.rbac_actions`), and the few actions it sends beside its
-writes (cluster credentials, run-command). Every step reads the environment's resource groups and the node resource
-groups of its clusters the way the connectivity model does, and the role allows every type the model reads in every
-such group, though a run lists a type only where the group holds one (`MODEL_READS`): what a group holds is not only
-what the runbook writes (a user's own NSG, the NSG AKS makes in a node resource group on Azure), and a refused list
-would leave the model blind to it. Scopes are resource groups: roles are assigned at them or above.
+writes (cluster credentials, run-command). In an existing hub, what the params leave to the hub's owners (a change
+request) needs no write there, nor its linked actions; reading the hub is still needed. Every step reads the
+environment's resource groups and the node resource groups of its clusters the way the connectivity model does, and
+the role allows every type the model reads in every such group, though a run lists a type only where the group holds
+one (`MODEL_READS`): what a group holds is not only what the runbook writes (a user's own NSG, the NSG AKS makes in a
+node resource group on Azure), and a refused list would leave the model blind to it. Scopes are resource groups:
+roles are assigned at them or above.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aksegress import arm_ids
+from aksegress.desired.common import HubFacts, hub_of
 from aksegress.desired.cross_vnet_access import access_rules, test_vms, zone_links
 from aksegress.desired.private_aks import cluster_id
+from aksegress.existing_hub import requested
 from aksegress.facts import ClusterFacts
 from aksegress.rbac_actions import linked_actions
 
@@ -72,12 +76,17 @@ class _PlannedFacts:
         zone = f"{node_resource_group(self.params, spoke)}/providers/Microsoft.Network/privateDnsZones/{fqdn.split('.', 1)[1]}"
         return ClusterFacts(cluster_id(spoke), _PLACEHOLDER_PRINCIPAL, fqdn, zone.split("/")[4], zone, "10.0.0.4")
 
+    def hub(self) -> HubFacts:
+        return HubFacts("10.0.0.4", (), True) if self.params.hub.existing else hub_of(self.params)
+
 
 def _desired(spec, params) -> list:
     facts = _PlannedFacts(params)
     if spec.number == "08":
-        return test_vms(params, "ssh-rsa placeholder") + zone_links(params, facts) + access_rules(params, facts)
-    return spec.desired(params, facts)
+        wanted = test_vms(params, "ssh-rsa placeholder") + zone_links(params, facts) + access_rules(params, facts)
+    else:
+        wanted = spec.desired(params, facts)
+    return [d for d in wanted if not requested(params, d)]
 
 
 def _written(step: str, desired) -> list[Need]:

@@ -19,8 +19,10 @@ from aksegress.kinds import Kind, kind_of
 
 CREATE, UPDATE, UNCHANGED, DELETE = "create", "update", "unchanged", "delete"
 NOT_CREATED_HERE = "exists (not created here)"
-_SYMBOL = {CREATE: "+", UPDATE: "~", UNCHANGED: "=", DELETE: "-", NOT_CREATED_HERE: "!"}
-_COLOUR = {CREATE: "#e8f6e8", UPDATE: "#fff6d5", UNCHANGED: "", DELETE: "#fdecea", NOT_CREATED_HERE: "#f3e5f5"}
+REQUESTED = "requested of the hub owners"
+"""A write in an existing hub the params do not let the environment make: it goes into the change request instead."""
+_SYMBOL = {CREATE: "+", UPDATE: "~", UNCHANGED: "=", DELETE: "-", NOT_CREATED_HERE: "!", REQUESTED: ">"}
+_COLOUR = {CREATE: "#e8f6e8", UPDATE: "#fff6d5", UNCHANGED: "", DELETE: "#fdecea", NOT_CREATED_HERE: "#f3e5f5", REQUESTED: "#e3f2fd"}
 
 
 @dataclass(frozen=True)
@@ -79,14 +81,16 @@ class Change:
 
     @property
     def pending(self) -> bool:
-        """A write this change asks for; for a resource not created here, one apply refuses to make."""
-        return self.action in (CREATE, UPDATE, DELETE) or (self.action == NOT_CREATED_HERE and bool(self.diffs))
+        """A write this change asks for; for a resource not created here, one apply refuses to make; in an existing hub,
+        one the hub's owners are asked to make."""
+        return self.action in (CREATE, UPDATE, DELETE, REQUESTED) or (self.action == NOT_CREATED_HERE and bool(self.diffs))
 
     def to_dict(self, step: str) -> dict:
         """The change as plan.json lists it, with full before and after values."""
         return {"step": step, "action": self.action, "type": self.desired.kind.label, "id": self.desired.id, "name": self.desired.readable_name,
                 "diff": [{"path": d.path, "before": d.observed, "after": d.desired} for d in self.diffs]
-                        or ([{"path": "(body)", "before": None, "after": self.desired.body}] if self.action == CREATE else [])
+                        or ([{"path": "(body)", "before": None, "after": self.desired.body}]
+                            if self.action == CREATE or (self.action == REQUESTED and self.observed is None) else [])
                         or ([{"path": "(body)", "before": self.observed, "after": None}] if self.action == DELETE else [])}
 
     def body_to_send(self) -> dict:
@@ -110,8 +114,13 @@ class Plan:
     def pending(self) -> list[Change]:
         return [c for c in self.changes if c.pending]
 
+    @property
+    def requested(self) -> list[Change]:
+        """The changes only the hub's owners may make (apply leaves them to the change request)."""
+        return [c for c in self.changes if c.action == REQUESTED]
+
     def counts(self) -> dict[str, int]:
-        return {a: sum(c.action == a for c in self.changes) for a in (CREATE, UPDATE, DELETE, UNCHANGED, NOT_CREATED_HERE)}
+        return {a: sum(c.action == a for c in self.changes) for a in (CREATE, UPDATE, DELETE, UNCHANGED, NOT_CREATED_HERE, REQUESTED)}
 
     def __repr__(self) -> str:
         return self.summary()
@@ -121,7 +130,7 @@ class Plan:
         foreign = f" {n[NOT_CREATED_HERE]} existed already (not created here)." if n[NOT_CREATED_HERE] else ""
         if not self.pending:
             return f"{self.step}: no changes. {n[UNCHANGED]} resource(s) already match.{foreign}"
-        parts = [f"{n[a]} to {a}" for a in (CREATE, UPDATE, DELETE) if n[a]]
+        parts = [f"{n[a]} to {a}" for a in (CREATE, UPDATE, DELETE) if n[a]] + ([f"{n[REQUESTED]} {REQUESTED}"] if n[REQUESTED] else [])
         return f"{self.step}: {', '.join(parts) or 'no writes'}, {n[UNCHANGED]} unchanged.{foreign}"
 
     def to_frame(self) -> pd.DataFrame:
@@ -148,12 +157,13 @@ class Plan:
 
 
 def plan_changes(step: str, desired: list[Desired], observed: dict[str, dict | None],
-                 may_change: Callable[[str, dict], bool] | None = None) -> Plan:
+                 may_change: Callable[[str, dict], bool] | None = None, requested: Callable[[Desired], bool] | None = None) -> Plan:
     """Classify each desired resource as create, update (with the fields that differ) or unchanged.
 
     A resource Azure left in provisioningState Failed is planned for update: ARM's way out of Failed is to
     PUT the same resource again. With ``may_change`` (the environment's ownership), a resource that exists but
-    was neither created by this environment nor adopted is planned as ``exists (not created here)``.
+    was neither created by this environment nor adopted is planned as ``exists (not created here)``. With
+    ``requested`` (an existing hub's), a write the environment may not make there is planned as ``REQUESTED``.
     """
     changes = []
     for d in desired:
@@ -167,6 +177,10 @@ def plan_changes(step: str, desired: list[Desired], observed: dict[str, dict | N
             diffs.append(FieldDiff("properties.provisioningState", state, "Succeeded (re-apply)"))
         foreign = may_change is not None and not may_change(d.id, seen)
         changes.append(Change(NOT_CREATED_HERE if foreign else UPDATE if diffs else UNCHANGED, d, seen, diffs))
+    if requested is not None:
+        for change in changes:
+            if change.pending and requested(change.desired):
+                change.action = REQUESTED
     return Plan(step, changes)
 
 

@@ -68,7 +68,7 @@ def write_plan_files(run_dir: Path, record: dict) -> None:
     (Path(run_dir) / "plan.md").write_text(plan_markdown(record))
 
 
-_SYMBOL = {"create": "+", "update": "~", "delete": "-", "exists (not created here)": "!"}
+_SYMBOL = {"create": "+", "update": "~", "delete": "-", "exists (not created here)": "!", "requested of the hub owners": ">"}
 
 
 def _verdict(doc: dict) -> str:

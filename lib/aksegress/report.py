@@ -17,6 +17,7 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
+from aksegress.errors import WaitingForHubOwners
 from aksegress.readable import value_text
 
 ERROR_ANCHOR = "papermill-error-cell"
@@ -141,6 +142,7 @@ def run_index_html(record: dict, scrubber: Scrubber | None = None) -> str:
         lead = (f'<div class="failure"><b>Failed in <a href="{_page(failed)}#{ERROR_ANCHOR}">{escape(failed["name"])}</a>, '
                 f'cell [{escape(str(err.get("cell")))}]</b>: {escape(err.get("ename") or "")}: {escape(err.get("evalue") or "")}'
                 f' <a href="{_page(failed)}#{ERROR_ANCHOR}">go to the failing cell and its explanation</a></div>')
+    lead += _waiting_block(steps)
     plan_only = bool(record.get("plan_only"))
     shown = [s for s in steps if s.get("changes", {}).get("applied" if not plan_only else "planned")]
     changes = "".join(_changes_block(s) for s in shown) or "<p>none</p>"
@@ -212,12 +214,30 @@ def _run_drift(record: dict) -> str:
     return "no drift" if verdict == "none" else verdict
 
 
+def _waiting_block(steps: list[dict]) -> str:
+    """The run stopped for an existing hub's owners (or a teardown left them what they made): the step, and the request."""
+    waiting = next((s for s in steps if s.get("change_request")), None)
+    if waiting is None:
+        return ""
+    request = escape(waiting["change_request"])
+    exact = escape(Path(waiting["change_request"]).with_suffix(".json").name)
+    files = f'<a href="{request}">{request}</a> (the exact requests are in <a href="{exact}">{exact}</a>)'
+    if waiting.get("status") != WaitingForHubOwners.status:
+        return f'<div class="waiting"><b>For the hub owners to remove</b>: what they made for this environment, listed in {files}.</div>'
+    return (f'<div class="waiting"><b>Waiting for the hub owners</b> in <a href="{_page(waiting)}">{escape(waiting["name"])}</a>: '
+            f"send them {files}; once they are applied, run again and the run carries on.</div>")
+
+
 def _step_row(step: dict, source: dict) -> str:
     checks = step.get("checks", [])
     ok = sum(bool(c.get("ok")) for c in checks)
     err = step.get("error") or {}
     error = (f'<a href="{_page(step)}#{ERROR_ANCHOR}">{escape(err.get("ename") or "")}: {escape(err.get("evalue") or "")}</a>'
              if step.get("status") == "failed" else "")
+    if step.get("change_request"):
+        what = "waiting for the hub owners" if step.get("status") == WaitingForHubOwners.status else "for the hub owners to remove"
+        error = f'{what}: <a href="{escape(step["change_request"])}">{escape(step["change_request"])}</a>'
+
     name = f'<a href="{_page(step)}">{escape(step["name"])}</a>' if step.get("status") != "not-run" else escape(step["name"])
     return (f"<tr class='{escape(step.get('status', ''))}'><td>{name}</td><td>{escape(step.get('status', ''))}</td>"
             f"<td>{step.get('duration_s', 0)}s</td><td>{step['changes'].get('planned', 0)}</td>"
@@ -288,7 +308,8 @@ def _write(path: Path, html: str, scrubber: Scrubber) -> None:
 _STYLE = """body{font-family:Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#1c2833}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d5d8dc;padding:4px 8px;text-align:left;vertical-align:top}td{white-space:pre-wrap}
 tr.failed td{background:#fdecea}tr.passed td:nth-child(2){color:#1e8449}.facts th{background:#f4f6f7}
-.failure{border-left:4px solid #c0392b;background:#fdecea;padding:8px 12px;margin:12px 0}.note{color:#566573}"""
+.failure{border-left:4px solid #c0392b;background:#fdecea;padding:8px 12px;margin:12px 0}
+.waiting{border-left:4px solid #2874a6;background:#e3f2fd;padding:8px 12px;margin:12px 0}.note{color:#566573}"""
 
 
 def _page_html(title: str, body: str) -> str:

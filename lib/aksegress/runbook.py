@@ -34,6 +34,7 @@ class Runbook:
         self._clients: dict[str, object] = {}
         self._target: pd.DataFrame | None = None
         self._preflight = False
+        self._hub_checked = False
 
     @classmethod
     def open(cls, env: str | None = None, *, params_file: str | None = None, connection_file: str | None = None) -> "Runbook":
@@ -79,7 +80,16 @@ class Runbook:
             preflight = check_permissions(self, all_steps(), plan_only=plan_only)
         if preflight.note():
             print(preflight.note())
+        self.check_hub()
         return self.target_subscriptions()
+
+    def check_hub(self) -> None:
+        """For an existing hub, that the params fit it as it is in Azure (once per runbook, before its first write)."""
+        if self.params.hub.existing and not self._hub_checked:
+            from aksegress.existing_hub import check_existing_hub
+
+            check_existing_hub(self)
+            self._hub_checked = True
 
     def target_subscriptions(self) -> pd.DataFrame:
         """The token is for the params' tenant, and every subscription the params name is visible to it there."""
@@ -167,6 +177,7 @@ class Step:
         self._observed: dict | None = None
         self._snapshot = None
         self._ownership = None
+        self.change_request: str | None = None
         self._tally_start = runbook.tally.snapshot()
 
     def ownership(self):
@@ -210,7 +221,10 @@ class Step:
         if self.last_plan is not None:
             self.refresh()
         ownership = self.ownership()
-        self.last_plan = plan_changes(self.spec.key, self.desired(), self.observe(), may_change=ownership.may_change)
+        from aksegress.existing_hub import requested
+
+        hub_owners = (lambda d: requested(self.params, d)) if self.params.hub.existing else None
+        self.last_plan = plan_changes(self.spec.key, self.desired(), self.observe(), may_change=ownership.may_change, requested=hub_owners)
         self.last_plan.changes += retirements(self.retired(), self.observe(), ownership.owns)
         self.last_plan.impact = self._impact(self.last_plan)
         return self.last_plan
@@ -233,6 +247,8 @@ class Step:
             self.last_apply = ApplyResult(self.spec.key, skipped=True)
             return self.last_apply
         try:
+            if plan.pending:
+                self.runbook.check_hub()
             if self.spec.precheck and plan.pending:
                 self.spec.precheck(self, plan)
             self.last_apply = apply_plan(plan, self.runbook.clients, on_wait=on_wait, ownership=self.ownership())
@@ -243,7 +259,30 @@ class Step:
             raise
         if plan.pending:
             self.refresh()
+        if plan.requested:
+            self._wait_for_hub_owners(plan)
         return self.last_apply
+
+    def _wait_for_hub_owners(self, plan: Plan) -> None:
+        """Write the change request with the run's record and stop the step: the hub's owners make the rest."""
+        from aksegress.change_request import MD_FILE, change_request, write_change_request
+        from aksegress.errors import WaitingForHubOwners
+        from aksegress.impact import reachability_impact
+        from aksegress.layout import environment_outputs
+
+        document = change_request(self.runbook, self.reads)
+        wanted = [("put", r["id"], r["body"]) for r in document["requests"]]
+        document["opens"] = reachability_impact(self.params, self.snapshot(), wanted).lines() if wanted else []
+        path = write_change_request(self.run_dir or environment_outputs(self.params.environment), document)
+        self.change_request = str(path)
+        names = ", ".join(c.desired.readable_name for c in plan.requested)
+        self.record(CheckReport(self.spec.key, [], skipped_reason=f"waiting for the hub owners: {MD_FILE}"))
+        raise WaitingForHubOwners(
+            f"step {self.spec.key} needs {len(plan.requested)} change(s) in hub {self.params.hub.vnet.name} that only its owners may "
+            f"make ({names}); the change request ({len(document['requests'])} request(s) in all) is {path}",
+            change_request=str(path),
+            hint=f"send {MD_FILE} to the hub's owners (or apply the requests in {Path(path).with_suffix('.json').name} as one of them); "
+                 f"once applied, re-run `aksegress run --env {self.params.environment}`: it checks them and carries on")
 
     def verify_target(self) -> pd.DataFrame:
         """The runbook's target and permissions check, in this step's mode (a plan-only run needs only reads)."""
@@ -300,6 +339,7 @@ class Step:
             "checks": [v.to_dict() for v in report.verdicts],
             "checks_skipped": report.skipped_reason,
             "choices": list(self.choices),
+            "change_request": self.change_request,
             "arm": counts,
         }
         emit(record)

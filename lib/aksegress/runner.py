@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aksegress.connection import CONNECTION_ENV
-from aksegress.errors import AksegressError
+from aksegress.errors import AksegressError, WaitingForHubOwners
 from aksegress.layout import ROOT_ENV
 from aksegress.layout import run_dir as run_folder
 from aksegress.params import load_params
@@ -32,7 +32,9 @@ from aksegress.steps.spec import StepSpec
 
 PASSED, FAILED, NOT_RUN = "passed", "failed", "not-run"
 DRIFT, NO_DRIFT, NOT_CONFIRMED = "drift", "no drift", "not confirmed"
-EXIT_OK, EXIT_FAILED, EXIT_DRIFT, EXIT_NOT_CONFIRMED = 0, 1, 2, 3
+WAITING = WaitingForHubOwners.status
+"""A step needs writes in an existing hub that only its owners may make; the run stops with a change request."""
+EXIT_OK, EXIT_FAILED, EXIT_DRIFT, EXIT_NOT_CONFIRMED, EXIT_WAITING = 0, 1, 2, 3, 4
 
 
 @dataclass
@@ -47,6 +49,8 @@ class RunOutcome:
             return EXIT_DRIFT
         if status == NOT_CONFIRMED:
             return EXIT_NOT_CONFIRMED
+        if status == WAITING:
+            return EXIT_WAITING
         return EXIT_OK if status in (PASSED, NO_DRIFT) else EXIT_FAILED
 
 
@@ -158,6 +162,8 @@ def _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only
                               "next": _next_line(exc.evalue)}
             if exc.ename == "TeardownNotConfirmed":
                 entry["status"] = NOT_CONFIRMED
+            if exc.ename == "WaitingForHubOwners":
+                entry["status"] = WAITING
         finally:
             kernels.finish(kernel)
         entry["duration_s"] = round(time.monotonic() - started, 2)
@@ -175,6 +181,11 @@ def _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only
             if entry["error"]["next"]:
                 echo(f"    {entry['error']['next']}")
             return NOT_CONFIRMED
+        if entry["status"] == WAITING:
+            echo(f"    {WAITING}: {entry['error']['evalue']}")
+            if entry["error"]["next"]:
+                echo(f"    {entry['error']['next']}")
+            return WAITING
         if entry["status"] == FAILED:
             err = entry["error"]
             echo(f"    FAILED in {spec.notebook}, cell [{err['cell']}]: {err['ename']}: {err['evalue']}")
@@ -221,6 +232,8 @@ def _merge_records(entry: dict, notebook: Path) -> None:
         entry.setdefault("notes", []).extend(rec.get("notes") or [])
         if rec.get("impact"):
             entry["impact"] = rec["impact"]
+        if rec.get("change_request"):
+            entry["change_request"] = Path(rec["change_request"]).name
         entry["checks"] += rec["checks"]
         _add_calls(entry["arm"], rec["arm"])
 

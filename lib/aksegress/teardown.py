@@ -5,7 +5,8 @@ resource itself) are deleted. A resource that existed before (adopted or not) is
 environment's that holds children it did not create (a user's subnet, peering, route, rule collection group, or
 a resource in its group) is kept, with the environment's own children removed from it, and the plan says why.
 The plan is recomputed from the live state each time, so an interrupted teardown completes when run again, and a
-second teardown finds nothing to do.
+second teardown finds nothing to do. In an existing hub, what its owners made for the environment (a change request's
+resources) is kept and listed for them to remove, as a removal request beside the run's record.
 """
 
 from __future__ import annotations
@@ -205,6 +206,16 @@ def _known(resource_id: str) -> bool:
     return True
 
 
+def hub_leftovers(runbook, ownership) -> list[Change]:
+    """The existing hub's resources its owners made at the environment's request: for them to remove, never deleted here."""
+    from aksegress.existing_hub import requested
+
+    wanted = [d for d in owned_resources(runbook) if requested(runbook.params, d)]
+    seen = observe([d.id for d in wanted], runbook.clients)
+    return [Change(DELETE, d, seen[d.id.lower()]) for d in wanted
+            if seen.get(d.id.lower()) and not ownership.owns(d.id, seen[d.id.lower()])]
+
+
 def confirmed(params, yes: bool) -> bool:
     return yes or params.confirm_teardown == params.environment
 
@@ -223,7 +234,23 @@ class TeardownStep:
 
     def plan(self) -> Plan:
         self._step.last_plan = teardown_plan(self.runbook, self._step.ownership())
+        if self.params.hub.existing:
+            self._hand_back(self._step.last_plan)
         return self._step.last_plan
+
+    def _hand_back(self, plan: Plan) -> None:
+        """List what the hub's owners made for this environment, and write their removal request with the run."""
+        from aksegress.change_request import MD_FILE, removal_request, write_change_request
+        from aksegress.layout import environment_outputs
+
+        leftovers = hub_leftovers(self.runbook, self._step.ownership())
+        if not leftovers:
+            return
+        path = write_change_request(self._step.run_dir or environment_outputs(self.params.environment),
+                                    removal_request(self.runbook, leftovers))
+        self._step.change_request = str(path)
+        plan.notes += [f"for the hub owners to remove: {c.desired.kind.label} {c.desired.readable_name} (made at this environment's "
+                       f"request; listed in {MD_FILE})" for c in leftovers]
 
     def apply(self, plan: Plan | None = None):
         from aksegress.apply import ApplyResult, apply_plan

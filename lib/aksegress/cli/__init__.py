@@ -106,7 +106,8 @@ doctor (why a flow gets through or not), snapshot (the live estate as ARM JSON),
 the runbook's identity needs), emulator serve|principal (the embedded ARM emulator, a principal with no roles in it).
 `aksegress COMMAND --help` says more; without --env or --params, params/local.yaml is used."""
 
-_EXIT_CODES = "exit codes: 0 success; 1 failure or bad input (the message says what to do next); 2 a --plan run found drift"
+_EXIT_CODES = ("exit codes: 0 success; 1 failure or bad input (the message says what to do next); 2 a --plan run found drift; "
+               "4 a run is waiting for the hub owners")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,7 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the runbook's notebooks in order with papermill",
                        description="Run steps 00 to 09 (or --from/--to) in order; each run leaves outputs/<env>/<run-id>/ with run.json and "
                                    "index.html, and a --plan run also plan.json and plan.md.",
-                       epilog="exit codes: 0 passed (or, with --plan, no drift); 1 a step failed or bad input; 2 --plan found drift",
+                       epilog="exit codes: 0 passed (or, with --plan, no drift); 1 a step failed or bad input; 2 --plan found drift; "
+                              "4 waiting for the hub owners: with hub.existing, a step needs writes in the hub that only its owners "
+                              "may make; the run stops with status 'waiting for the hub owners' and leaves change-request.md and "
+                              "change-request.json beside run.json; once they are applied, run again and it carries on",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     target_args(p)
     p.add_argument("--connection-file", help="a running emulator's connection file (else $AKSEGRESS_CONNECTION, else one is started)")

@@ -20,13 +20,13 @@ from aksegress.local_keys import ssh_public_key
 from aksegress.plan import Desired
 
 ACCESS_GROUP = "spoke-access"
-ACCESS_PRIORITY = 300
 RUN_COMMAND_GROUP = "vm-run-command"
-RUN_COMMAND_PRIORITY = 400
+ACCESS_OFFSET, RUN_COMMAND_OFFSET = 100, 200
+"""Their priorities after the egress group's (``hub.rule_group_priority``)."""
 
 
 def access_group_id(params) -> str:
-    return f"{policy_id(params)}/ruleCollectionGroups/{ACCESS_GROUP}"
+    return f"{policy_id(params)}/ruleCollectionGroups/{params.rule_group_name(ACCESS_GROUP)}"
 
 
 def nic_id(spoke) -> str:
@@ -111,7 +111,7 @@ def access_rule(params, facts, rule) -> dict:
 
 
 def run_command_group_id(params) -> str:
-    return f"{policy_id(params)}/ruleCollectionGroups/{RUN_COMMAND_GROUP}"
+    return f"{policy_id(params)}/ruleCollectionGroups/{params.rule_group_name(RUN_COMMAND_GROUP)}"
 
 
 def run_command_rules(params) -> list[Desired]:
@@ -122,7 +122,7 @@ def run_command_rules(params) -> list[Desired]:
         return []
     rule = {"ruleType": "NetworkRule", "name": "vm-run-command", "ipProtocols": ["TCP"], "sourceAddresses": sources,
             "destinationAddresses": ["AzureCloud"], "destinationPorts": ["443"]}
-    return [Desired(run_command_group_id(params), {"properties": {"priority": RUN_COMMAND_PRIORITY, "ruleCollections": [
+    return [Desired(run_command_group_id(params), {"properties": {"priority": params.hub.rule_group_priority + RUN_COMMAND_OFFSET, "ruleCollections": [
         {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "vm-run-command", "priority": 100,
          "action": {"type": "Allow"}, "rules": [rule]}]}}, depends_on=(policy_id(params), firewall_id(params)), exclusive=True)]
 
@@ -131,7 +131,7 @@ def access_rules(params, facts) -> list[Desired]:
     if not params.access:
         return []
     rules = [access_rule(params, facts, rule) for rule in params.access]
-    return [Desired(access_group_id(params), {"properties": {"priority": ACCESS_PRIORITY, "ruleCollections": [
+    return [Desired(access_group_id(params), {"properties": {"priority": params.hub.rule_group_priority + ACCESS_OFFSET, "ruleCollections": [
         {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "api-server-access", "priority": 100,
          "action": {"type": "Allow"}, "rules": rules}]}}, depends_on=(policy_id(params), firewall_id(params)), exclusive=True)]
 

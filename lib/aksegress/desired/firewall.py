@@ -58,6 +58,9 @@ def policy(params) -> Desired:
 
 
 def firewall(params, facts=None) -> list[Desired]:
+    """The hub's firewall, policy and public IP (and VPN gateway); none for an existing hub, whose owners keep them."""
+    if params.hub.existing:
+        return []
     fw = params.hub.firewall
     out = [_public_ip(params, fw.name), policy(params)]
     out.append(Desired(firewall_id(params), {

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from aksegress.desired.common import tags_for, vnet_id
+from aksegress.desired.common import hub_of, tags_for, vnet_id
 from aksegress.desired.firewall import firewall_id, policy_id
 from aksegress.netmodel.fqdntags import aks_egress_table
 from aksegress.plan import Desired
 
 EGRESS_GROUP = "aks-egress"
-EGRESS_PRIORITY = 200
 
 
 def egress_group_id(params) -> str:
-    return f"{policy_id(params)}/ruleCollectionGroups/{EGRESS_GROUP}"
+    return f"{policy_id(params)}/ruleCollectionGroups/{params.rule_group_name(EGRESS_GROUP)}"
 
 
 def cluster_sources(params) -> list[str]:
@@ -27,9 +26,9 @@ def required_fqdns() -> list[str]:
             for d in row["destinations"] if not d.startswith("fqdnTag:")]
 
 
-def _network_rules(params, sources: list[str]) -> list[dict]:
+def _network_rules(params, sources: list[str], facts=None) -> list[dict]:
     fw = params.hub.firewall
-    ntp = {"destinationFqdns": ["ntp.ubuntu.com"]} if fw.dns_proxy else {"destinationAddresses": ["*"]}
+    ntp = {"destinationFqdns": ["ntp.ubuntu.com"]} if hub_of(params, facts).dns_proxy else {"destinationAddresses": ["*"]}
     rules = [{"ruleType": "NetworkRule", "name": "ntp", "ipProtocols": ["UDP"], "sourceAddresses": sources,
               "destinationPorts": ["123"], **ntp}]
     if fw.allow_azure_ips:
@@ -52,14 +51,14 @@ def egress_rules(params, facts=None) -> list[Desired]:
     sources = cluster_sources(params)
     out = []
     if sources:
-        out.append(Desired(egress_group_id(params), {"properties": {"priority": EGRESS_PRIORITY, "ruleCollections": [
+        out.append(Desired(egress_group_id(params), {"properties": {"priority": params.hub.rule_group_priority, "ruleCollections": [
             {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "aks-network", "priority": 100,
-             "action": {"type": "Allow"}, "rules": _network_rules(params, sources)},
+             "action": {"type": "Allow"}, "rules": _network_rules(params, sources, facts)},
             {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "aks-fqdns", "priority": 200,
              "action": {"type": "Allow"}, "rules": _application_rules(sources)},
         ]}}, depends_on=(policy_id(params), firewall_id(params)), exclusive=True))
     for _, spoke in params.spokes.items():
         if spoke.dns == "firewall":
             out.append(Desired(vnet_id(spoke), {"tags": tags_for(params), "properties": {
-                "dhcpOptions": {"dnsServers": [str(params.firewall_private_ip())]}}}, depends_on=(firewall_id(params),)))
+                "dhcpOptions": {"dnsServers": [hub_of(params, facts).firewall_ip]}}}, depends_on=(firewall_id(params),)))
     return out

@@ -8,9 +8,12 @@ from aksegress.plan import Desired
 
 
 def networks(params, facts=None) -> list[Desired]:
-    """VNets with their subnets, and a peering each way between the hub and every spoke."""
+    """VNets with their subnets, and a peering each way between the hub and every spoke; an existing hub's VNet is
+    only read (its side of each peering is still the environment's need)."""
     out = []
-    for _, site in params.sites():
+    for owner, site in params.sites():
+        if owner == "hub" and params.hub.existing:
+            continue
         group = arm_ids.resource_group_id(site.subscription_id, site.resource_group)
         out.append(Desired(vnet_id(site), {
             "location": params.location,

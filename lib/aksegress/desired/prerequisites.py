@@ -8,9 +8,11 @@ from aksegress.plan import Desired
 
 
 def resource_groups(params, facts=None) -> list[Desired]:
-    """One resource group per distinct (subscription, group) the hub and spokes name."""
+    """One resource group per distinct (subscription, group) the hub and spokes name; an existing hub's is only read."""
     seen, out = set(), []
-    for _, site in params.sites():
+    for owner, site in params.sites():
+        if owner == "hub" and params.hub.existing:
+            continue
         rid = arm_ids.resource_group_id(site.subscription_id, site.resource_group)
         if rid.lower() not in seen:
             seen.add(rid.lower())

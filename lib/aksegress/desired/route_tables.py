@@ -6,7 +6,7 @@ peerings so on-premises has a path to the spokes at all."""
 from __future__ import annotations
 
 from aksegress import arm_ids
-from aksegress.desired.common import NETWORK, subnet_id, tags_for
+from aksegress.desired.common import NETWORK, hub_of, subnet_id, tags_for
 from aksegress.desired.firewall import gateway_id
 from aksegress.desired.hub_and_spokes import peering_id
 from aksegress.params import GATEWAY_SUBNET
@@ -26,18 +26,18 @@ def gateway_route_table_id(params) -> str:
     return arm_ids.resource_id(hub.subscription_id, hub.resource_group, NETWORK, "routeTables", "rt-gatewaysubnet")
 
 
-def _via_firewall(params, name: str, prefix: str) -> dict:
-    return {"name": name, "properties": {"addressPrefix": prefix, "nextHopType": "VirtualAppliance",
-                                         "nextHopIpAddress": str(params.firewall_private_ip())}}
+def _via_firewall(firewall_ip: str, name: str, prefix: str) -> dict:
+    return {"name": name, "properties": {"addressPrefix": prefix, "nextHopType": "VirtualAppliance", "nextHopIpAddress": firewall_ip}}
 
 
-def routes_for(params, spoke_key: str) -> list[dict]:
+def routes_for(params, spoke_key: str, facts=None) -> list[dict]:
     """0.0.0.0/0 to the firewall, and each other spoke's address space to the firewall, by name."""
-    routes = [_via_firewall(params, "default-via-firewall", "0.0.0.0/0")]
+    firewall_ip = hub_of(params, facts).firewall_ip
+    routes = [_via_firewall(firewall_ip, "default-via-firewall", "0.0.0.0/0")]
     for other_key, other in params.spokes.items():
         if other_key != spoke_key:
             for index, prefix in enumerate(other.vnet.address_space):
-                routes.append(_via_firewall(params, f"to-{other_key}-{index}", str(prefix)))
+                routes.append(_via_firewall(firewall_ip, f"to-{other_key}-{index}", str(prefix)))
     return routes
 
 
@@ -54,7 +54,7 @@ def route_tables(params, facts=None) -> list[Desired]:
         group = arm_ids.resource_group_id(spoke.subscription_id, spoke.resource_group)
         table = route_table_id(spoke)
         out.append(Desired(table, {"location": params.location, "tags": tags_for(params), "properties": {
-            "disableBgpRoutePropagation": not propagate, "routes": routes_for(params, key)}}, depends_on=(group,)))
+            "disableBgpRoutePropagation": not propagate, "routes": routes_for(params, key, facts)}}, depends_on=(group,)))
         for name in routed_subnets(spoke):
             out.append(Desired(subnet_id(spoke, name), {"properties": {
                 "addressPrefix": str(spoke.subnets[name]), "routeTable": {"id": table}}}, depends_on=(table,)))
@@ -66,7 +66,7 @@ def route_tables(params, facts=None) -> list[Desired]:
 def _gateway_subnet_table(params) -> list[Desired]:
     """Spoke ranges to the firewall from GatewaySubnet; never 0.0.0.0/0 there, and gateway routes kept."""
     hub = params.hub
-    routes = [_via_firewall(params, f"to-{key}-{i}", str(prefix))
+    routes = [_via_firewall(hub_of(params).firewall_ip, f"to-{key}-{i}", str(prefix))
               for key, spoke in params.spokes.items() for i, prefix in enumerate(spoke.vnet.address_space)]
     table = gateway_route_table_id(params)
     group = arm_ids.resource_group_id(hub.subscription_id, hub.resource_group)

@@ -148,11 +148,50 @@ class Site(_Model):
     subnets: dict[SubnetName, Cidr] = Field(min_length=1)
 
 
-class Hub(Site):
-    """The hub: firewall (required) and an optional VPN gateway."""
+HUB_WRITES = ("peerings", "rule_collection_groups", "dns_links")
+"""What an environment may write in an existing hub: the hub side of its peerings, its own rule collection groups in
+the hub's policy, links of its clusters' zones to the hub VNet."""
+READ_FROM_AZURE = ("vnet.address_space", "subnets", "firewall.dns_proxy", "firewall.tier", "firewall.threat_intel", "vpn_gateway")
+"""Hub fields an existing hub's owners decide: read from Azure, never given in the params."""
+_RULE_GROUP_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,49}")
 
+
+class HubVNet(VNet):
+    """The hub's VNet: its address space is given for a hub the environment builds, read from Azure for an existing one."""
+
+    address_space: list[Cidr] = Field(default_factory=list)
+
+
+class Hub(Site):
+    """The hub: firewall (required) and an optional VPN gateway.
+
+    ``existing: true`` joins a hub someone else owns: its VNet, firewall and policy are only read (their address
+    space, private IP and DNS settings come from Azure), and ``writes`` (default none, from ``HUB_WRITES``) says what
+    the environment may write there; the rest becomes a change request for the hub's owners. ``rule_group_prefix``
+    (default ``<environment>-`` for an existing hub, none otherwise) names the environment's rule collection groups,
+    ``rule_group_priority`` (200) is the first of their priorities (egress, access +100, run-command +200).
+    """
+
+    vnet: HubVNet
+    subnets: dict[SubnetName, Cidr] = Field(default_factory=dict)
     firewall: Firewall
     vpn_gateway: VpnGateway | None = None
+    existing: StrictBool = False
+    writes: list[Literal[HUB_WRITES]] = Field(default_factory=list)
+    rule_group_prefix: str | None = None
+    rule_group_priority: StrictInt = Field(200, ge=100, le=64800)
+
+    @field_validator("rule_group_prefix")
+    @classmethod
+    def _prefix_fits_arm(cls, prefix: str | None) -> str | None:
+        if prefix is not None and not _RULE_GROUP_PREFIX.fullmatch(prefix):
+            raise ValueError(f"{prefix!r} must start with a letter or digit and hold only letters, digits, '.', '_' or '-' "
+                             "(50 characters at most), as rule collection group names do")
+        return prefix
+
+    def may_write(self, what: str) -> bool:
+        """Whether the environment writes ``what`` (one of ``HUB_WRITES``) in the hub: always in a hub it builds."""
+        return not self.existing or what in self.writes
 
 
 class Spoke(Site):
@@ -234,6 +273,13 @@ class Params(_Model):
         """Every VNet with its owner ("hub" or a spoke key), subscription and resource group."""
         return [VnetView(owner, s.subscription_id, s.resource_group, s.vnet) for owner, s in self.sites()]
 
+    def rule_group_name(self, base: str) -> str:
+        """The name of one of the environment's rule collection groups: ``base`` after the hub's prefix."""
+        prefix = self.hub.rule_group_prefix
+        if prefix is None:
+            prefix = f"{self.environment}-" if self.hub.existing else ""
+        return f"{prefix}{base}"[:80]
+
     def spokes_with_cluster(self) -> list[tuple[str, Spoke]]:
         """(spoke key, spoke) for each spoke that declares a cluster."""
         return [(key, spoke) for key, spoke in self.spokes.items() if spoke.cluster]
@@ -250,5 +296,6 @@ class Params(_Model):
         ]
 
     def firewall_private_ip(self) -> IPv4Address:
-        """The address the firewall receives: the first one Azure hands out in AzureFirewallSubnet."""
+        """The address the firewall receives in a hub the environment builds: the first one Azure hands out in
+        AzureFirewallSubnet (an existing hub's is read from Azure, ``Facts.hub``)."""
         return azure_nth_usable(self.hub.subnets[FIREWALL_SUBNET])

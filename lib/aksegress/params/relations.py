@@ -7,7 +7,7 @@ from ipaddress import IPv4Network
 from typing import Any
 
 from aksegress.addressing import contained_in_any, overlapping_pairs, overlaps
-from aksegress.params.models import AKS_RESERVED_RANGES, FIREWALL_SUBNET, GATEWAY_SUBNET, AccessRule, Hub, Site, Spoke
+from aksegress.params.models import AKS_RESERVED_RANGES, FIREWALL_SUBNET, GATEWAY_SUBNET, READ_FROM_AZURE, AccessRule, Hub, Site, Spoke
 
 Problem = tuple[str, str]
 
@@ -39,8 +39,32 @@ def _sized_subnet(subnets: dict[str, IPv4Network], name: str, largest_prefix: in
     return []
 
 
+def _given(hub: Hub, dotted: str) -> bool:
+    """Whether the params file itself sets hub field ``dotted`` (a default does not count)."""
+    holder, *rest = dotted.split(".")
+    if not rest:
+        return holder in hub.model_fields_set
+    return holder in hub.model_fields_set and rest[0] in getattr(hub, holder).model_fields_set
+
+
+def _existing_hub_problems(hub: Hub) -> list[Problem]:
+    return [(f"hub.{field}", "an existing hub's owners decide this and the runbook reads it from Azure (hub.existing: true); "
+             "remove it from the params") for field in READ_FROM_AZURE if _given(hub, field)]
+
+
 def _hub_problems(hub: Hub) -> list[Problem]:
-    problems = _sized_subnet(hub.subnets, FIREWALL_SUBNET, 26, "Azure Firewall")
+    if hub.existing:
+        return _existing_hub_problems(hub)
+    problems = [(f"hub.{field}", "only an existing hub takes it; set hub.existing: true to join a hub someone else owns, "
+                 "or remove it") for field in ("writes",) if hub.writes]
+    if not hub.vnet.address_space:
+        problems.append(("hub.vnet.address_space", "required key is missing: a hub the environment builds needs its address "
+                         "space (or set hub.existing: true to join a hub that exists)"))
+    if not hub.subnets:
+        problems.append(("hub.subnets", "required key is missing: a hub the environment builds needs AzureFirewallSubnet "
+                         "(or set hub.existing: true to join a hub that exists)"))
+        return problems
+    problems += _sized_subnet(hub.subnets, FIREWALL_SUBNET, 26, "Azure Firewall")
     if hub.vpn_gateway:
         problems += _sized_subnet(hub.subnets, GATEWAY_SUBNET, 27, "a VPN gateway")
     return problems
@@ -79,7 +103,7 @@ def _cluster_problems(key: str, spoke: Spoke, sites: list[tuple[str, Site]]) -> 
 def _spoke_problems(key: str, spoke: Spoke, hub: Hub | None, sites: list[tuple[str, Site]]) -> list[Problem]:
     path = f"spokes.{key}"
     problems = []
-    if spoke.dns == "firewall" and hub is not None and not hub.firewall.dns_proxy:
+    if spoke.dns == "firewall" and hub is not None and not hub.existing and not hub.firewall.dns_proxy:
         problems.append((f"{path}.dns", "'firewall' needs hub.firewall.dns_proxy: true (the spoke's DNS servers "
                          "would point at a firewall that does not answer DNS); set it or use dns: azure"))
     if spoke.dns == "firewall" and spoke.cluster:
@@ -128,15 +152,19 @@ def _access_problems(declared: dict[str, set[str]], spokes: dict[str, Spoke], ac
 
 
 def relation_problems(environment: Any, confirm: Any, hub: Hub | None, declared: dict[str, set[str]],
-                      spokes: dict[str, Spoke], access: list[tuple[int, AccessRule]]) -> list[Problem]:
+                      spokes: dict[str, Spoke], access: list[tuple[int, AccessRule]], api_access_rule: Any = None) -> list[Problem]:
     problems: list[Problem] = []
+    if hub is not None and hub.existing and api_access_rule == "network_snat":
+        problems.append(("api_access_rule", "'network_snat' sets SNAT on the hub's policy, which an existing hub's owners decide; "
+                         "use application, or network when the hub's policy already forces SNAT"))
     if confirm is not None and isinstance(environment, str) and confirm != environment:
         problems.append(("confirm_teardown", f"must equal environment {environment!r} (got {confirm!r}); "
                          "it confirms which environment a teardown may delete"))
     sites: list[tuple[str, Site]] = ([("hub", hub)] if hub else []) + list(spokes.items())
     paths = {owner: "hub" if owner == "hub" else f"spokes.{owner}" for owner, _ in sites}
     for owner, site in sites:
-        problems += _site_problems(owner, paths[owner], site)
+        if not (owner == "hub" and hub is not None and hub.existing):
+            problems += _site_problems(owner, paths[owner], site)
     if hub:
         problems += _hub_problems(hub)
     spaces = [(owner, n) for owner, s in sites for n in s.vnet.address_space]

@@ -58,7 +58,8 @@ def validate_params(data: Any, source: str = "<params>") -> Params:
     raw_spokes = data.get("spokes") if isinstance(data.get("spokes"), dict) else {}
     declared = {str(k): {f for f, x in v.items() if x is not None} if isinstance(v, dict) else set()
                 for k, v in raw_spokes.items()}
-    problems += relation_problems(data.get("environment"), data.get("confirm_teardown"), hub, declared, spokes, access)
+    problems += relation_problems(data.get("environment"), data.get("confirm_teardown"), hub, declared, spokes, access,
+                                  data.get("api_access_rule"))
     problems += azure_limit_problems(data.get("target"), hub, spokes)
     if problems:
         raise ParamsError(source, problems)

@@ -1,11 +1,14 @@
-"""Step 02: the hub firewall with its policy and public IP; the VPN gateway started alongside."""
+"""Step 02: the hub firewall with its policy and public IP; the VPN gateway started alongside. An existing hub's
+firewall and policy are only read and shown."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from aksegress.checks import Verdict
+from aksegress.desired.common import hub_of
 from aksegress.desired.firewall import firewall, firewall_id, gateway_id, policy_id, public_ip_id
+from aksegress.observe import observe
 from aksegress.steps.spec import StepSpec
 
 
@@ -18,8 +21,15 @@ def firewall_private_ip(observed: dict, params) -> str | None:
     return ((configs[0].get("properties") or {}).get("privateIPAddress")) if configs else None
 
 
+def _observed(step) -> dict:
+    """The hub's firewall, policy and public IPs as they are (read with the step's reads: one list per type)."""
+    params = step.params
+    ids = [firewall_id(params), policy_id(params), public_ip_id(params, params.hub.firewall.name)]
+    return observe(ids + [d.id for d in step.desired()], step.runbook.clients, step.reads)
+
+
 def firewall_table(step) -> pd.DataFrame:
-    params, observed = step.params, step.observe()
+    params, observed = step.params, _observed(step)
     fw, pol = _props(observed, firewall_id(params)), _props(observed, policy_id(params))
     rows = [{
         "resource": f"firewall {params.hub.firewall.name}",
@@ -41,12 +51,13 @@ def firewall_table(step) -> pd.DataFrame:
 
 
 def checks(step) -> list[Verdict]:
-    params, observed = step.params, step.observe()
-    expected = str(params.firewall_private_ip())
+    params, observed = step.params, _observed(step)
+    expected = hub_of(params, step.runbook.facts).firewall_ip
     seen = firewall_private_ip(observed, params)
     out = [Verdict("firewall private IP is the one the spoke routes point at", seen == expected,
                    f"firewall has {seen}, routes will use {expected}")]
-    if params.hub.firewall.dns_proxy:
+    needs_proxy = any(s.dns == "firewall" for s in params.spokes.values()) if params.hub.existing else params.hub.firewall.dns_proxy
+    if needs_proxy:
         proxy = (_props(observed, policy_id(params)).get("dnsSettings") or {}).get("enableProxy")
         out.append(Verdict("DNS proxy enabled on the firewall policy", proxy is True, f"dnsSettings.enableProxy={proxy}"))
     if params.hub.vpn_gateway:

@@ -7,7 +7,7 @@ import time
 import pandas as pd
 
 from aksegress.checks import Verdict
-from aksegress.desired.common import subnet_id
+from aksegress.desired.common import hub_of, subnet_id
 from aksegress.desired.firewall import gateway_id
 from aksegress.desired.route_tables import route_table_id, route_tables, routed_subnets
 from aksegress.errors import MissingFact
@@ -68,7 +68,7 @@ def effective_routes(step) -> pd.DataFrame:
 
 def checks(step) -> list[Verdict]:
     params, snap = step.params, step.snapshot()
-    firewall_ip = str(params.firewall_private_ip())
+    firewall_ip = hub_of(params, step.runbook.facts).firewall_ip
     out = []
     for key, spoke in params.spokes.items():
         for name in routed_subnets(spoke):
