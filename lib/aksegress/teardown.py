@@ -43,7 +43,7 @@ def owned_resources(runbook) -> list[Desired]:
     out: dict[str, Desired] = {}
     for spec in all_steps():
         try:
-            retired = [Desired(rid, {}) for rid in (spec.retired(runbook.params) if spec.retired else [])]
+            retired = [Desired(rid, {}) for rid in (spec.retired(runbook.params, runbook.facts) if spec.retired else [])]
             for d in spec.desired(runbook.params, runbook.facts) + retired:
                 out.setdefault(d.id.lower(), d)
         except MissingFact:
