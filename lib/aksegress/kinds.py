@@ -66,6 +66,12 @@ class Kind:
         poller = self.ops(clients).begin_delete(*self._args(rid))
         return lambda: poller.result()
 
+    def merge_tags(self, clients, resource_id: str, tags: dict[str, str]) -> Callable[[], dict]:
+        """Start ARM's tags operation (Merge) on the resource: these tags set, its other tags and everything else left as
+        they are; returns a function that waits for it and gives the resource's tags."""
+        poller = clients.resource.tags.begin_update_at_scope(resource_id.lstrip("/"), {"operation": "Merge", "properties": {"tags": tags}})
+        return lambda: dict(poller.result().properties.tags or {})
+
 
 class ResourceGroupKind(Kind):
     """Resource groups live directly under a subscription; create is synchronous."""

@@ -208,6 +208,9 @@ class EmulatorApp:
             return arm.list_collection(arm_path, request)
         if route == ("collection", "POST"):
             return arm.post_action(arm_path, request)
+        if resources.is_tags_path(arm_path) and method in ("GET", "PUT", "PATCH", "DELETE"):
+            arm.check_scope(arm_path)
+            return resources.tags_at_scope(arm, arm_path, request)
         if arm_path.kind == "resource" and method in ("GET", "PUT", "PATCH", "DELETE"):
             arm.check_scope(arm_path)
             handler = arm.type_handler(arm_path, request)
