@@ -11,6 +11,7 @@ Routes outside ARM's paths:
   GET  /_emulator/health, GET /_emulator/counters, POST /_emulator/counters/reset,
   POST /_emulator/faults {"method", "type", "code", "message", "times"}   (bearer token required)
   GET/POST /_emulator/chaos {"rate", "kinds", "seed"}, POST /_emulator/holds {"method", "type", "seconds"},
+  GET/POST /_emulator/policies {"definition", "scope"} (a deny policy assignment, `policy.py`),
   POST /_emulator/holds/release, POST /_emulator/principals {"name"} (a service principal with no roles; the
   emulator's own principal only)
 
@@ -36,6 +37,7 @@ from aksegress.emulator import access
 from aksegress.emulator.chaos import KINDS, Chaos
 from aksegress.emulator.engine import Arm, ArmError, ArmPath, ArmRequest, ArmResponse, parse_path
 from aksegress.emulator.identity import TokenService, cloud_metadata
+from aksegress.emulator.policy import Policies
 from aksegress.emulator.providers import resources
 from aksegress.emulator.request_checks import MAX_BODY_BYTES, check_api_version, check_media_type, check_put_body, check_tags, parse_json, too_large
 from aksegress.emulator.wsgi_server import DROP_CONNECTION, HttpsServer
@@ -101,6 +103,7 @@ class EmulatorApp:
     def __init__(self, arm: Arm, tokens: TokenService):
         self.arm, self.tokens, self.counters = arm, tokens, Counters()
         self.chaos = Chaos()
+        self.policies = Policies(arm.store)
 
     def __call__(self, environ, start_response):
         body = _Body(environ)
@@ -164,6 +167,7 @@ class EmulatorApp:
         if access.is_permissions_query(arm_path) and request.method == "GET":
             self.arm.check_scope(ArmPath("collection", sub=arm_path.sub, rg=arm_path.rg))
             return ArmResponse(200, access.permissions_answer(grants, arm_path.scope))
+        self.policies.check(arm_path, request.method, value)
         result = self._arm(arm_path, request)
         if arm_path.kind == "subscriptions" and isinstance(result.body, dict):
             result.body["value"] = [s for s in result.body.get("value", [])
@@ -244,6 +248,13 @@ class EmulatorApp:
                                   fault.text("code", "InternalServerError"), fault.text("message", "Injected failure."),
                                   fault.number("times", 1, whole=True, low=1, high=1000))
             return ArmResponse(204)
+        if rest == ["policies"] and request.method == "POST":
+            if claims.get("oid") != self.tokens.object_id:
+                raise ArmError(403, "AuthorizationFailed", "Only the emulator's own principal may assign policies.")
+            settings = _Settings(value, "policy assignment")
+            return ArmResponse(201, self.policies.assign(settings.text("definition", required=True), settings.text("scope", required=True)))
+        if rest == ["policies"] and request.method == "GET":
+            return ArmResponse(200, {"value": self.policies.assignments()})
         if rest == ["chaos"] and request.method == "POST":
             settings = _Settings(value, "chaos settings")
             self.chaos.configure(settings.number("rate", 0, low=0, high=1), settings.kinds(KINDS),
