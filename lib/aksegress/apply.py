@@ -222,6 +222,13 @@ class _Operation:
         etag = (change.observed or {}).get("etag") if change is not self.change else None
         return body, etag
 
+    def _tags(self) -> dict[str, str]:
+        """The tags a tags-only update merges: the step's, and the created-by tag of a resource this environment made."""
+        tags = dict(self.change.desired.body.get("tags") or {})
+        if self.ownership is not None and self.ownership.owns(self.change.desired.id, self.change.observed):
+            tags[CREATED_BY_TAG] = self.ownership.tag_value(self.change.desired.id)
+        return tags
+
     def _start(self) -> None:
         while True:
             self.attempts += 1
@@ -230,6 +237,8 @@ class _Operation:
                 kind, rid = self.change.desired.kind, self.change.desired.id
                 if self.change.action == DELETE:
                     self._wait = kind.delete(self.clients, rid)
+                elif self.change.tags_only:
+                    self._wait = kind.merge_tags(self.clients, rid, self._tags())
                 else:
                     body, etag = self._body()
                     self._conditional = etag is not None

@@ -61,6 +61,9 @@ class AzureOperationError(AksegressError):
         "SubnetsOverlap": "subnets of one VNet must not overlap: fix the subnets map in the params file",
         "AnotherOperationInProgress": "Azure is still busy with this resource: wait a minute and re-run the step",
         "AuthorizationFailed": "the signed-in identity lacks a role on this scope: grant it, or sign in as someone who has it",
+        "RequestDisallowedByPolicy": "an Azure Policy assignment named above refused the write; for Deny-Subnet-Without-Nsg set "
+                                     "subnet_nsg: true on that VNet's site in the params (hub or spokes.<key>), otherwise ask the "
+                                     "policy's owner for an exemption",
     }
 
     def __init__(self, message: str, *, code: str | None = None, resource_id: str | None = None, hint: str | None = None):

@@ -75,6 +75,12 @@ class Kind:
         url = build(*self._args(rid), rid.subscription).url
         return url.split("api-version=", 1)[1].split("&", 1)[0]
 
+    def merge_tags(self, clients, resource_id: str, tags: dict[str, str]) -> Callable[[], dict]:
+        """Start ARM's tags operation (Merge) on the resource: these tags set, its other tags and everything else left as
+        they are; returns a function that waits for it and gives the resource's tags."""
+        poller = clients.resource.tags.begin_update_at_scope(resource_id.lstrip("/"), {"operation": "Merge", "properties": {"tags": tags}})
+        return lambda: dict(poller.result().properties.tags or {})
+
 
 class ResourceGroupKind(Kind):
     """Resource groups live directly under a subscription; create is synchronous."""
@@ -155,6 +161,7 @@ RULE_COLLECTION_GROUP = Kind("Microsoft.Network/firewallPolicies/ruleCollectionG
 FIREWALL = Kind("Microsoft.Network/azureFirewalls", "firewall", "network", "azure_firewalls")
 VPN_GATEWAY = Kind("Microsoft.Network/virtualNetworkGateways", "VPN gateway", "network", "virtual_network_gateways")
 NIC = Kind("Microsoft.Network/networkInterfaces", "network interface", "network", "network_interfaces")
+NSG = Kind("Microsoft.Network/networkSecurityGroups", "network security group", "network", "network_security_groups")
 PRIVATE_ZONE = ListByGroupKind("Microsoft.Network/privateDnsZones", "private DNS zone", "privatedns", "private_zones")
 ZONE_LINK = Kind("Microsoft.Network/privateDnsZones/virtualNetworkLinks", "private DNS zone link", "privatedns", "virtual_network_links")
 A_RECORD = RecordSetKind("Microsoft.Network/privateDnsZones/A", "A record", "privatedns", "record_sets", tagged=False, lro=False)
@@ -165,7 +172,7 @@ ROLE_ASSIGNMENT = RoleAssignmentKind("Microsoft.Authorization/roleAssignments", 
 
 KINDS: dict[str, Kind] = {k.arm_type.lower(): k for k in [
     RESOURCE_GROUP, VIRTUAL_NETWORK, SUBNET, PEERING, ROUTE_TABLE, PUBLIC_IP, FIREWALL_POLICY, RULE_COLLECTION_GROUP, FIREWALL,
-    VPN_GATEWAY, NIC, PRIVATE_ZONE, ZONE_LINK, A_RECORD, MANAGED_CLUSTER, VIRTUAL_MACHINE, ROLE_ASSIGNMENT,
+    VPN_GATEWAY, NIC, NSG, PRIVATE_ZONE, ZONE_LINK, A_RECORD, MANAGED_CLUSTER, VIRTUAL_MACHINE, ROLE_ASSIGNMENT,
 ]}
 
 

@@ -85,9 +85,24 @@ class Change:
         one the hub's owners are asked to make."""
         return self.action in (CREATE, UPDATE, DELETE, REQUESTED) or (self.action == NOT_CREATED_HERE and bool(self.diffs))
 
+    @property
+    def tags_only(self) -> bool:
+        """An update whose only differences are tags: apply merges them with ARM's tags operation instead of a PUT of
+        the whole resource, so nothing else on it is rewritten (docs/arm-wire-format.md#91-the-tags-operation)."""
+        return (self.action == UPDATE and self.desired.kind.tagged and bool(self.diffs)
+                and all(d.path == "tags" or d.path.startswith("tags.") for d in self.diffs))
+
+    @property
+    def operation(self) -> str | None:
+        """How apply writes it: ``tags`` (the tags operation), ``put``, ``delete``; None when nothing is written."""
+        if not self.pending or self.action == NOT_CREATED_HERE:
+            return None
+        return "delete" if self.action == DELETE else "tags" if self.tags_only else "put"
+
     def to_dict(self, step: str) -> dict:
-        """The change as plan.json lists it, with full before and after values."""
-        return {"step": step, "action": self.action, "type": self.desired.kind.label, "id": self.desired.id, "name": self.desired.readable_name,
+        """The change as plan.json lists it, with full before and after values and the operation apply sends."""
+        return {"step": step, "action": self.action, "operation": self.operation, "type": self.desired.kind.label, "id": self.desired.id,
+                "name": self.desired.readable_name,
                 "diff": [{"path": d.path, "before": d.observed, "after": d.desired} for d in self.diffs]
                         or ([{"path": "(body)", "before": None, "after": self.desired.body}]
                             if self.action == CREATE or (self.action == REQUESTED and self.observed is None) else [])
@@ -138,7 +153,7 @@ class Plan:
         for c in self.changes:
             rid = arm_ids.parse(c.desired.id)
             rows.append({
-                "action": f"{_SYMBOL[c.action]} {c.action}",
+                "action": f"{_SYMBOL[c.action]} {c.action}" + (" (tags only)" if c.tags_only else ""),
                 "kind": c.desired.kind.label,
                 "name": c.desired.readable_name,
                 "resource group": rid.resource_group,

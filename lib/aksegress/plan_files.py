@@ -25,7 +25,7 @@ def run_impact(steps: list[dict]) -> dict:
 
 def plan_document(record: dict) -> dict:
     """plan.json, in the spirit of ``terraform show -json``."""
-    changes = [{k: c.get(k) for k in ("step", "action", "type", "id", "name", "diff")}
+    changes = [{k: c.get(k) for k in ("step", "action", "operation", "type", "id", "name", "diff")}
                for s in record.get("steps", []) for c in s.get("changes", {}).get("plan", [])]
     return {"environment": record.get("environment"), "target": record.get("target"), "params_sha256": record.get("params_sha256"),
             "commit": record.get("commit"), "status": record.get("status"), "changes": changes, "reachability": run_impact(record.get("steps", []))}
@@ -40,7 +40,8 @@ def plan_summary_lines(record: dict) -> list[str]:
     """The plan as the terminal prints it: the verdict, the reachability impact, then one line per change."""
     doc = plan_document(record)
     lines = [_verdict(doc), *(f"  reachability: {line}" for line in impact_lines(doc["reachability"]))]
-    lines += [f"  {_SYMBOL.get(c['action'], '?')} {c['step']}: {c['action']} {c['type']} {c['name']}" for c in doc["changes"]]
+    lines += [f"  {_SYMBOL.get(c['action'], '?')} {c['step']}: {c['action']}{_TAGS_ONLY * (c['operation'] == 'tags')} {c['type']} {c['name']}"
+              for c in doc["changes"]]
     return lines
 
 
@@ -56,7 +57,8 @@ def plan_markdown(record: dict) -> str:
         out += [f"### {step}", ""]
         for c in changes:
             fields = ", ".join(f"`{d['path']}`" for d in c["diff"] if d["path"] != "(body)")
-            out.append(f"- {_SYMBOL.get(c['action'], '?')} {c['action']} {c['type']} **{c['name']}**" + (f": {fields}" if fields else ""))
+            out.append(f"- {_SYMBOL.get(c['action'], '?')} {c['action']}{_TAGS_ONLY * (c['operation'] == 'tags')} {c['type']} **{c['name']}**"
+                       + (f": {fields}" if fields else ""))
         out.append("")
     out.append(f"params sha256 `{doc['params_sha256']}`, commit `{doc['commit']}`; every value in plan.json.")
     return "\n".join(out) + "\n"
@@ -68,6 +70,7 @@ def write_plan_files(run_dir: Path, record: dict) -> None:
     (Path(run_dir) / "plan.md").write_text(plan_markdown(record))
 
 
+_TAGS_ONLY = " (tags only)"
 _SYMBOL = {"create": "+", "update": "~", "delete": "-", "exists (not created here)": "!", "requested of the hub owners": ">"}
 
 

@@ -193,7 +193,7 @@ class Step:
 
     def retired(self) -> list[str]:
         """Resources the params no longer ask for that this step would have made (see ``StepSpec.retired``)."""
-        return self.spec.retired(self.params) if self.spec.retired else []
+        return self.spec.retired(self.params, self.runbook.facts) if self.spec.retired else []
 
     def observe(self) -> dict[str, dict | None]:
         """The live state of this step's resources, and of the retired ones (read once, until the next apply)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from aksegress import arm_ids
 from aksegress.errors import TeardownNotConfirmed
 from aksegress.facts import MissingFact
-from aksegress.kinds import FIREWALL_POLICY, RESOURCE_GROUP, ROUTE_TABLE, SUBNET, VIRTUAL_NETWORK, kind_of
+from aksegress.kinds import FIREWALL_POLICY, NSG, RESOURCE_GROUP, ROUTE_TABLE, SUBNET, VIRTUAL_NETWORK, kind_of
 from aksegress.observe import observe
 from aksegress.plan import DELETE, UNCHANGED, UPDATE, Change, Desired, Plan, differences
 from aksegress.steps import all_steps
@@ -36,6 +36,7 @@ STAGES = [
     "route-tables-of-deleted-subnets",
     "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
     "Microsoft.Network/virtualNetworks",
+    "Microsoft.Network/networkSecurityGroups",
 ]
 
 
@@ -44,7 +45,7 @@ def owned_resources(runbook) -> list[Desired]:
     out: dict[str, Desired] = {}
     for spec in all_steps():
         try:
-            retired = [Desired(rid, {}) for rid in (spec.retired(runbook.params) if spec.retired else [])]
+            retired = [Desired(rid, {}) for rid in (spec.retired(runbook.params, runbook.facts) if spec.retired else [])]
             for d in spec.desired(runbook.params, runbook.facts) + retired:
                 out.setdefault(d.id.lower(), d)
         except MissingFact:
@@ -145,6 +146,9 @@ def _foreign_children(desired: Desired, body: dict, ours: set[str], ownership) -
         declared = {r["name"].lower() for r in (desired.body.get("properties") or {}).get("routes") or []}
         out += [f"route {r.get('name')}" for r in props.get("routes") or [] if (r.get("name") or "").lower() not in declared]
         out += [f"subnet {_name(ref)} (associated)" for ref in props.get("subnets") or [] if not _ours(ref, ours, ownership)]
+    elif desired.kind is NSG:
+        out += [f"{label} {_name(ref)} (using it)" for label, key in (("subnet", "subnets"), ("network interface", "networkInterfaces"))
+                for ref in props.get(key) or [] if not _ours(ref, ours, ownership)]
     elif desired.kind is FIREWALL_POLICY:
         out += [f"rule collection group {_name(ref)}" for ref in props.get("ruleCollectionGroups") or [] if not _ours(ref, ours, ownership)]
         out += [f"firewall {_name(ref)} (using it)" for ref in props.get("firewalls") or [] if not _ours(ref, ours, ownership)]

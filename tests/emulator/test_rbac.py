@@ -251,3 +251,15 @@ def test_a_delegation_condition_lets_its_holder_assign_only_the_roles_it_names(c
             principal_type="ServicePrincipal"))
     assert _give(NETWORK_CONTRIBUTOR).role_definition_id.endswith(NETWORK_CONTRIBUTOR)
     assert "'Microsoft.Authorization/roleAssignments/write'" in _refusal(lambda: _give(CONTRIBUTOR)).error.message
+
+
+def test_write_on_the_resource_itself_allows_its_tags_operation_and_read_alone_does_not(emulator, clients, rg, principal, grant):
+    vnet = clients.network.virtual_networks.begin_create_or_update(rg, "vnet-tagged", VNET).result()
+    patch = {"operation": "Merge", "properties": {"tags": {"cost": "42"}}}
+    group = f"/subscriptions/{SUB}/resourceGroups/{rg}"
+    grant(principal, _custom_role(clients, "vnet-reader", ["Microsoft.Network/virtualNetworks/read"], group), group)
+    with pytest.raises(HttpResponseError) as refused:
+        principal.clients.resource.tags.begin_update_at_scope(vnet.id.lstrip("/"), patch).result()
+    assert refused.value.error.code == "AuthorizationFailed" and "Microsoft.Resources/tags/write" in refused.value.error.message
+    grant(principal, _custom_role(clients, "vnet-writer", ["Microsoft.Network/virtualNetworks/write"], group), group)
+    assert dict(principal.clients.resource.tags.begin_update_at_scope(vnet.id.lstrip("/"), patch).result().properties.tags) == {"cost": "42"}

@@ -187,3 +187,8 @@ def test_kubernetes_version_format(data, problems):
 def test_spoke_key_hub_is_reserved(data, problems):
     data["spokes"]["hub"] = data["spokes"].pop("spoke3")
     assert "reserved" in problems(data)["spokes.hub"]
+
+
+def test_subnet_nsg_must_be_true_or_false(data, problems):
+    data["spokes"]["spoke1"]["subnet_nsg"] = "yes"
+    assert "spokes.spoke1.subnet_nsg" in problems(data)

@@ -175,3 +175,8 @@ def test_access_check_survives_an_invalid_cluster_without_false_alarms(data, pro
 def test_confirm_teardown_must_equal_environment(data, problems):
     data["confirm_teardown"] = "prod"
     assert "'local'" in problems(data)["confirm_teardown"]
+
+
+def test_subnet_nsg_on_a_hub_whose_subnets_take_none_is_refused_naming_the_field(data, problems):
+    data["hub"]["subnet_nsg"] = True
+    assert "Azure refuses one on AzureFirewallManagementSubnet, AzureFirewallSubnet, GatewaySubnet" in problems(data)["hub.subnet_nsg"]

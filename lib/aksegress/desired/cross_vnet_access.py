@@ -15,6 +15,7 @@ from __future__ import annotations
 from aksegress import arm_ids
 from aksegress.desired.common import NETWORK, subnet_id, tags_for, vnet_id
 from aksegress.desired.firewall import firewall_id, policy_id
+from aksegress.errors import MissingFact
 from aksegress.layout import ssh_dir
 from aksegress.local_keys import ssh_public_key
 from aksegress.plan import Desired
@@ -96,6 +97,25 @@ def zone_links(params, facts) -> list[Desired]:
                 out.append(Desired(link, {"location": "global", "tags": tags_for(params), "properties": {
                     "virtualNetwork": {"id": vnet_id(site)}, "registrationEnabled": False}}))
     return out
+
+
+def retired_zone_links(params, facts) -> list[str]:
+    """Links the runbook would have named for a cluster's zone (from the hub or any spoke) that no access entry asks
+    for any more; a cluster not built has no zone, hence no link. Only those this environment made are deleted."""
+    wanted = {d.id.lower() for d in zone_links(params, facts)}
+    out = []
+    for key, _ in params.spokes_with_cluster():
+        try:
+            zone = facts.cluster(key).zone_id
+        except MissingFact:
+            continue
+        out += [link for owner, _ in params.sites() if (link := zone_link_id(zone, params, owner)).lower() not in wanted]
+    return out
+
+
+def retired(params, facts) -> list[str]:
+    """Step 08's resources for access entries the params no longer hold: the zone links, and the rule group with the last entry."""
+    return retired_zone_links(params, facts) + ([] if params.access else [access_group_id(params)])
 
 
 def access_rule(params, facts, rule) -> dict:

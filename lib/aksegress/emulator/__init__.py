@@ -60,6 +60,10 @@ class Emulator:
     def counters(self) -> dict:
         return self.app.counters.snapshot()
 
+    def assign_policy(self, definition: str, scope: str) -> dict:
+        """Assign a deny policy the emulator models (e.g. the landing zone's Deny-Subnet-Without-Nsg) at a subscription or group."""
+        return self.app.policies.assign(definition, scope)
+
     def connections_accepted(self) -> int:
         """TCP connections the server has accepted since it started (keep-alive reuses them)."""
         return self._server.connections_accepted if self._server else 0

@@ -12,6 +12,7 @@ import re
 
 from aksegress.emulator.built_in_roles import OWNER
 from aksegress.emulator.engine import Arm, ArmError, ArmPath
+from aksegress.emulator.ids import type_of
 from aksegress.emulator.providers.authorization import ASSIGNMENT, role_permissions
 from aksegress.rbac_actions import allows, linked_actions
 
@@ -129,6 +130,16 @@ def _assigned_role(arm: Arm, arm_path: ArmPath, method: str, body) -> str | None
     return str((props or {}).get("roleDefinitionId") or "").rstrip("/").rsplit("/", 1)[-1] or None
 
 
+def _tags_by_resource_write(arm_path: ArmPath, method: str) -> tuple[str, str] | None:
+    """For a write of a scope's tags, the write on the resource itself, which also allows it (docs/arm-wire-format.md#91-the-tags-operation)."""
+    if method == "GET" or arm_path.full_type.lower() != "microsoft.resources/tags" or arm_path.scope.count("/") < 4:
+        return None
+    parts = arm_path.scope.strip("/").split("/")
+    if len(parts) == 4:
+        return "Microsoft.Resources/subscriptions/resourceGroups/write", arm_path.scope
+    return f"{type_of(arm_path.scope)}/write", arm_path.scope
+
+
 def authorize(grants: Grants, arm_path: ArmPath, method: str, body) -> list[tuple[str, str]]:
     """The (action, scope) pairs this request needs, checked: ARM's 403 unless the caller may send it (and, for a
     write, use what it references)."""
@@ -139,7 +150,10 @@ def authorize(grants: Grants, arm_path: ArmPath, method: str, body) -> list[tupl
         return []
     action, scope = needed
     if not grants.allows(action, scope, _assigned_role(grants.arm, arm_path, method, body)):
-        raise authorization_failed(grants.principal, action, scope)
+        fallback = _tags_by_resource_write(arm_path, method)
+        if fallback is None or not grants.allows(*fallback):
+            raise authorization_failed(grants.principal, action, scope)
+        needed = fallback
     linked = linked_actions(body) if method in ("PUT", "PATCH") else []
     missing = [(a, s) for a, s in linked if not grants.allows(a, s)]
     if missing:

@@ -11,6 +11,7 @@ Routes outside ARM's paths:
   GET  /_emulator/health, GET /_emulator/counters, POST /_emulator/counters/reset,
   POST /_emulator/faults {"method", "type", "code", "message", "times"}   (bearer token required)
   GET/POST /_emulator/chaos {"rate", "kinds", "seed"}, POST /_emulator/holds {"method", "type", "seconds"},
+  GET/POST /_emulator/policies {"definition", "scope"} (a deny policy assignment, `policy.py`),
   POST /_emulator/holds/release, POST /_emulator/principals {"name"} (a service principal with no roles; the
   emulator's own principal only)
 
@@ -39,6 +40,7 @@ from aksegress.emulator import access
 from aksegress.emulator.chaos import KINDS, Chaos
 from aksegress.emulator.engine import Arm, ArmError, ArmPath, ArmRequest, ArmResponse, parse_path
 from aksegress.emulator.identity import TokenService, cloud_metadata
+from aksegress.emulator.policy import Policies
 from aksegress.emulator.providers import resources
 from aksegress.emulator.request_checks import MAX_BODY_BYTES, check_api_version, check_media_type, check_put_body, check_tags, parse_json, too_large
 from aksegress.emulator.wsgi_server import DROP_CONNECTION, HttpsServer
@@ -105,6 +107,7 @@ class EmulatorApp:
         self.arm, self.tokens, self.counters = arm, tokens, Counters()
         self.chaos = Chaos()
         self.subscription_permissions = True
+        self.policies = Policies(arm.store)
 
     def __call__(self, environ, start_response):
         body = _Body(environ)
@@ -170,6 +173,7 @@ class EmulatorApp:
             if arm_path.rg is None and not self.subscription_permissions:
                 self.arm.type_handler(arm_path, request)
             return ArmResponse(200, access.permissions_answer(grants, arm_path.scope))
+        self.policies.check(arm_path, request.method, value)
         result = self._arm(arm_path, request)
         if arm_path.kind == "subscriptions" and isinstance(result.body, dict):
             result.body["value"] = [s for s in result.body.get("value", [])
@@ -214,6 +218,9 @@ class EmulatorApp:
             return arm.list_collection(arm_path, request)
         if route == ("collection", "POST"):
             return arm.post_action(arm_path, request)
+        if resources.is_tags_path(arm_path) and method in ("GET", "PUT", "PATCH", "DELETE"):
+            arm.check_scope(arm_path)
+            return resources.tags_at_scope(arm, arm_path, request)
         if arm_path.kind == "resource" and method in ("GET", "PUT", "PATCH", "DELETE"):
             arm.check_scope(arm_path)
             handler = arm.type_handler(arm_path, request)
@@ -247,6 +254,13 @@ class EmulatorApp:
                                   fault.text("code", "InternalServerError"), fault.text("message", "Injected failure."),
                                   fault.number("times", 1, whole=True, low=1, high=1000))
             return ArmResponse(204)
+        if rest == ["policies"] and request.method == "POST":
+            if claims.get("oid") != self.tokens.object_id:
+                raise ArmError(403, "AuthorizationFailed", "Only the emulator's own principal may assign policies.")
+            settings = _Settings(value, "policy assignment")
+            return ArmResponse(201, self.policies.assign(settings.text("definition", required=True), settings.text("scope", required=True)))
+        if rest == ["policies"] and request.method == "GET":
+            return ArmResponse(200, {"value": self.policies.assignments()})
         if rest == ["chaos"] and request.method == "POST":
             settings = _Settings(value, "chaos settings")
             self.chaos.configure(settings.number("rate", 0, low=0, high=1), settings.kinds(KINDS),

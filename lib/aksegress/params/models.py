@@ -15,6 +15,8 @@ from aksegress.addressing import AZURE_SMALLEST_PREFIX, azure_nth_usable, azure_
 
 FIREWALL_SUBNET = "AzureFirewallSubnet"
 GATEWAY_SUBNET = "GatewaySubnet"
+NO_NSG_SUBNETS = frozenset({FIREWALL_SUBNET, GATEWAY_SUBNET, "AzureFirewallManagementSubnet"})
+"""Subnets Azure allows no network security group on (docs/network-behaviour.md#51-nsgs-the-runbook-creates)."""
 AKS_RESERVED_RANGES = tuple(IPv4Network(n) for n in ("169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24"))
 """Ranges AKS clusters may not use for their VNet or their service CIDR."""
 AZURE_REFUSED_RANGES = tuple(IPv4Network(n) for n in ("224.0.0.0/4", "255.255.255.255/32", "127.0.0.0/8", "169.254.0.0/16",
@@ -140,12 +142,23 @@ class TestVm(_Model):
 
 
 class Site(_Model):
-    """What hub and spokes share: where they live and their VNet with its subnets."""
+    """What hub and spokes share: where they live and their VNet with its subnets.
+
+    Optional ``subnet_nsg`` (false): true gives every subnet of this VNet that may have one a network security group
+    ``nsg-<vnet>`` with Azure's default rules only, created before the subnets, for estates whose Azure Policy refuses
+    subnets without an NSG (the landing zone's Deny-Subnet-Without-Nsg); GatewaySubnet and the firewall's subnets never
+    get one, as Azure refuses it there.
+    """
 
     subscription_id: Guid
     resource_group: ResourceGroupName
     vnet: VNet
     subnets: dict[SubnetName, Cidr] = Field(min_length=1)
+    subnet_nsg: StrictBool = False
+
+    def nsg_subnets(self) -> list[str]:
+        """The subnets that get the site's NSG: with ``subnet_nsg``, all but those Azure allows none on."""
+        return [name for name in self.subnets if name not in NO_NSG_SUBNETS] if self.subnet_nsg else []
 
 
 HUB_WRITES = ("peerings", "rule_collection_groups", "dns_links")

@@ -7,7 +7,7 @@ from ipaddress import IPv4Network
 from typing import Any
 
 from aksegress.addressing import contained_in_any, overlapping_pairs, overlaps
-from aksegress.params.models import AKS_RESERVED_RANGES, FIREWALL_SUBNET, GATEWAY_SUBNET, READ_FROM_AZURE, AccessRule, Hub, Site, Spoke
+from aksegress.params.models import AKS_RESERVED_RANGES, FIREWALL_SUBNET, GATEWAY_SUBNET, NO_NSG_SUBNETS, READ_FROM_AZURE, AccessRule, Hub, Site, Spoke
 
 Problem = tuple[str, str]
 
@@ -24,7 +24,12 @@ def _site_problems(owner: str, path: str, site: Site) -> list[Problem]:
     for a, net_a, b, net_b in overlapping_pairs(site.subnets.items()):
         problems.append((f"{path}.subnets.{b}", f"{net_b} overlaps subnet {a} ({net_a}); subnets of a VNet "
                          "must not overlap"))
+    if site.subnet_nsg and not site.nsg_subnets():
+        problems.append((f"{path}.subnet_nsg", f"true, but none of {owner}'s subnets ({', '.join(site.subnets)}) may have a network "
+                         f"security group: Azure refuses one on {', '.join(sorted(NO_NSG_SUBNETS))}, and a landing zone's "
+                         "Deny-Subnet-Without-Nsg policy leaves them out; remove subnet_nsg here"))
     return problems
+
 
 
 def _sized_subnet(subnets: dict[str, IPv4Network], name: str, largest_prefix: int, why: str) -> list[Problem]:

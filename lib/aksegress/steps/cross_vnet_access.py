@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from aksegress.checks import Verdict
-from aksegress.desired.cross_vnet_access import access_group_id, cross_vnet_access, zone_link_id, zone_link_vnets
+from aksegress.desired.cross_vnet_access import cross_vnet_access, retired, zone_link_id, zone_link_vnets
 from aksegress.intent import as_intended, reachability
 from aksegress.netmodel.render import HOP_COLUMNS, hop_rows
 from aksegress.rule_table import rules_table
@@ -89,5 +89,5 @@ STEP = StepSpec(
     tables={"links": links_table, "access rules": rules_table, "probes": probes_table, "trace": trace_table,
             "reachability": reachability_table},
     checks=checks,
-    retired=lambda params: [] if params.access else [access_group_id(params)],
+    retired=retired,
 )

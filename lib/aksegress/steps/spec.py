@@ -22,8 +22,9 @@ class StepSpec:
     tables: dict[str, Callable] = field(default_factory=dict)
     checks: Callable[[object], list[Verdict]] | None = None
     precheck: Callable[[object, object], None] | None = None
-    retired: Callable[[object], list[str]] | None = None
-    """Ids of resources the step makes only for params entries that are now gone: deleted when this environment made them."""
+    retired: Callable[[object, object], list[str]] | None = None
+    """Ids (from the params and facts) of resources the step makes only for params entries that are now gone: deleted
+    when this environment made them."""
 
     @property
     def key(self) -> str:

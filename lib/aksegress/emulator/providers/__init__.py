@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from aksegress.emulator.engine import ResourceHandler
 
-PROVIDER_MODULES = ("resources", "network", "nic", "compute", "containerservice", "privatedns", "authorization",
+PROVIDER_MODULES = ("resources", "network", "nsg", "nic", "compute", "containerservice", "privatedns", "authorization",
                     "publicip", "azure_firewall", "vpn_gateway")
 
 

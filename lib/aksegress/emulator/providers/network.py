@@ -15,6 +15,7 @@ import uuid
 
 from aksegress.emulator.engine import Arm, ArmError, ResourceHandler
 from aksegress.emulator.ids import type_of
+from aksegress.emulator.providers.nsg import check_subnet_nsg
 from aksegress.emulator.store import Record
 
 VNET = "Microsoft.Network/virtualNetworks"
@@ -110,6 +111,7 @@ def _check_subnet(arm: Arm, vnet: dict, name: str, properties: dict, siblings: l
             raise ArmError(400, "NetcfgSubnetRangesOverlap",
                            f"Subnet '{name}' is not valid because its IP address range overlaps with that of an existing "
                            f"subnet in virtual network '{vnet['name']}'.")
+    check_subnet_nsg(name, (properties.get("networkSecurityGroup") or {}).get("id"))
     for link in _SUBNET_LINKS:
         linked_id = (properties.get(link) or {}).get("id")
         if not linked_id:

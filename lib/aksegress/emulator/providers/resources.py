@@ -1,11 +1,15 @@
-"""Microsoft.Resources: subscriptions, resource groups (cascading async delete) and the generic resource list."""
+"""Microsoft.Resources: subscriptions, resource groups (cascading async delete), the generic resource list, and the
+tags of a resource or group (`{scope}/providers/Microsoft.Resources/tags/default`)."""
 
 from __future__ import annotations
 
-from aksegress.emulator.engine import Arm, ArmError, ArmRequest, ArmResponse, ResourceHandler
+from aksegress.emulator.engine import Arm, ArmError, ArmPath, ArmRequest, ArmResponse, ResourceHandler
+from aksegress.emulator.request_checks import check_tags
 from aksegress.emulator.store import Record
 
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
+TAGS_TYPE = "Microsoft.Resources/tags"
+_TAG_OPERATIONS = ("merge", "replace", "delete")
 
 
 class ResourceGroupHandler(ResourceHandler):
@@ -146,3 +150,48 @@ def generic_list(arm: Arm, sub: str, rg: str | None, request: ArmRequest) -> Arm
     keep = ("id", "name", "type", "location", "tags", "kind", "sku", "identity", "managedBy")
     items = [{k: r.body[k] for k in keep if k in r.body} for r in records if _matches(r, clauses)]
     return arm.page(items, request)
+
+
+def is_tags_path(arm_path: ArmPath) -> bool:
+    """A request for the tags of the resource or group at `arm_path.scope`."""
+    return arm_path.kind == "resource" and arm_path.full_type.lower() == TAGS_TYPE.lower()
+
+
+def tags_at_scope(arm: Arm, arm_path: ArmPath, request: ArmRequest) -> ArmResponse:
+    """GET, PUT (replace all), PATCH (`operation` Merge, Replace or Delete) and DELETE of a scope's tags, answered at once
+    with the tags resource (docs/arm-wire-format.md#91-the-tags-operation); the resource itself is otherwise untouched."""
+    record = arm.get(arm_path.scope)
+    if record is None or arm_path.names[0].lower() != "default":
+        raise ArmError(404, "ResourceNotFound", f"The Resource '{arm_path.scope}' was not found. "
+                                                "For more details please go to https://aka.ms/ARMResourceNotFoundFix")
+    tags = dict(record.body.get("tags") or {})
+    if request.method == "PUT":
+        tags = _given_tags(request.json())
+    elif request.method == "PATCH":
+        body = request.json()
+        operation, given = str(body.get("operation") or "").lower(), _given_tags(body)
+        if operation not in _TAG_OPERATIONS:
+            raise ArmError(400, "InvalidRequestFormat", "The tags operation must be one of Merge, Replace or Delete.")
+        if operation == "merge":
+            tags = {**{k: v for k, v in tags.items() if k.lower() not in {g.lower() for g in given}}, **given}
+        elif operation == "replace":
+            tags = given
+        else:
+            tags = {k: v for k, v in tags.items()
+                    if not any(k.lower() == g.lower() and (value in ("", None) or value == v) for g, value in given.items())}
+    elif request.method == "DELETE":
+        tags = {}
+    if request.method != "GET":
+        check_tags(tags)
+        record.body["tags"] = tags
+        arm.store.update_body(record)
+        arm.touch(record)
+    return ArmResponse(200, {"id": f"{record.id}/providers/{TAGS_TYPE}/default", "name": "default", "type": TAGS_TYPE,
+                             "properties": {"tags": tags}})
+
+
+def _given_tags(body: dict) -> dict:
+    tags = (body.get("properties") or {}).get("tags") if isinstance(body.get("properties"), dict) else None
+    if not isinstance(tags, dict):
+        raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request: properties.tags is required.")
+    return {str(k): "" if v is None else str(v) for k, v in tags.items()}
