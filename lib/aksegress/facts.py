@@ -62,6 +62,7 @@ class Facts:
         self.params = params
         self.clients = clients
         self._clusters: dict[str, ClusterFacts] = {}
+        self._bodies: dict[str, dict] = {}
         self._hub: HubFacts | None = None
 
     def hub(self) -> HubFacts:
@@ -81,6 +82,11 @@ class Facts:
             self._clusters[spoke_key] = self._read_cluster(spoke_key)
         return self._clusters[spoke_key]
 
+    def cluster_body(self, spoke_key: str) -> dict:
+        """The cluster's ARM body as read for its facts (what a probe of the cluster depends on)."""
+        self.cluster(spoke_key)
+        return self._bodies[spoke_key]
+
     def _read_cluster(self, spoke_key: str) -> ClusterFacts:
         spoke = self.params.spokes[spoke_key]
         cid = cluster_id(spoke)
@@ -99,4 +105,5 @@ class Facts:
         if not addresses:
             raise MissingFact(f"cluster {spoke.cluster.name} has no A record for {fqdn} in zone {zone_name}",
                               hint="the private cluster's DNS is incomplete: re-run step 05-private-aks")
+        self._bodies[spoke_key] = body
         return ClusterFacts(cid, (body.get("identity") or {}).get("principalId", ""), fqdn, node_group, zone_id, addresses[0])

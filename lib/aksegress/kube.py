@@ -10,7 +10,7 @@ import pandas as pd
 import yaml
 
 from aksegress.arm_json import to_arm
-from aksegress.private_files import write_private
+from aksegress.private_files import tighten, write_private
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,20 @@ def write_user_kubeconfig(clients, resource_group: str, cluster: str, folder: Pa
     result = clients.containerservice.managed_clusters.list_cluster_user_credentials(resource_group, cluster)
     raw = result.kubeconfigs[0].value
     text = raw.decode() if isinstance(raw, (bytes, bytearray)) else str(raw)
-    path = write_private(kubeconfig_path(folder, spoke, cluster), text)
+    return _described(spoke, cluster, write_private(kubeconfig_path(folder, spoke, cluster), text), text)
+
+
+def read_user_kubeconfig(path: Path, spoke: str, cluster: str) -> Kubeconfig | None:
+    """The kubeconfig an earlier run wrote at ``path`` (made 0600 if it was looser); None when it is gone or unreadable."""
+    try:
+        text = Path(path).read_text()
+        tighten(path)
+        return _described(spoke, cluster, Path(path), text)
+    except (OSError, ValueError, KeyError, IndexError, StopIteration, TypeError, AttributeError, yaml.YAMLError):
+        return None
+
+
+def _described(spoke: str, cluster: str, path: Path, text: str) -> Kubeconfig:
     config = yaml.safe_load(text)
     context = config.get("current-context") or config["contexts"][0]["name"]
     ctx = next(c["context"] for c in config["contexts"] if c["name"] == context)

@@ -25,7 +25,7 @@ class DecisionPending(AksegressError):
 
 
 def open_step(key: str, *, env: str = "local", params_file: str = "", plan_only: bool = False, run_dir: str = "",
-              interactive: bool | None = None, auto_apply: bool = True) -> Step:
+              interactive: bool | None = None, auto_apply: bool = True, fresh_probes: bool = False) -> Step:
     """Bind the notebook to its environment and step, in the mode its parameters give, and say where it is pointed.
 
     The environment picker comes first: in Lab, picking another environment rebinds the step to it; headless the
@@ -38,7 +38,7 @@ def open_step(key: str, *, env: str = "local", params_file: str = "", plan_only:
     _readable_tables()
     person = is_interactive(interactive, run_dir=run_dir)
     step = Runbook.open(env, params_file=params_file or None).step(
-        key, plan_only=plan_only, run_dir=run_dir, interactive=person, auto_apply=auto_apply)
+        key, plan_only=plan_only, run_dir=run_dir, interactive=person, auto_apply=auto_apply, fresh_probes=fresh_probes)
     _display(EnvironmentChooser(env, project_root(), interactive=person, on_choose=partial(_switch_environment, step)))
     _display_markdown(_heading(step))
     return step

@@ -38,9 +38,11 @@ _CHECK = (
     Parameter("check_source", '""', "connectivity check from (a VM or VNet); empty: the first access entry", opens=False),
     Parameter("check_destination", '""', "connectivity check to (cluster:NAME, a VM or an IP); empty: the first access entry", opens=False),
 )
+_PROBES = (Parameter("fresh_probes", "False", "True: probe again even where an earlier run's result still holds"),)
 TEARDOWN_KEY = "99"
 EXTRA: dict[str, tuple[Parameter, ...]] = {
-    "08": _CHECK,
+    "07": _PROBES,
+    "08": _PROBES + _CHECK,
     "09": _CHECK,
     TEARDOWN_KEY: (Parameter("yes", "False", "True: confirmed, delete"),),
 }

@@ -152,17 +152,19 @@ class Step:
     """One step of the runbook: desired state, plan, apply, observed state, tables and checks.
 
     The step owns its mode: ``plan_only`` (nothing is written), ``interactive`` (a person decides in Lab; else the
-    parameters do, ``auto_apply`` saying whether a plan is applied), ``run_dir`` (set by ``aksegress run``), and
-    ``choices``, what was decided on the way, in the step's record.
+    parameters do, ``auto_apply`` saying whether a plan is applied), ``run_dir`` (set by ``aksegress run``),
+    ``fresh_probes`` (probe again even where an earlier run's result still holds), and ``choices``, what was decided
+    on the way, in the step's record.
     """
 
     def __init__(self, runbook: Runbook, spec: StepSpec, *, plan_only: bool = False, run_dir: str | None = None,
-                 interactive: bool = False, auto_apply: bool = True, reads: Reads | None = None):
+                 interactive: bool = False, auto_apply: bool = True, reads: Reads | None = None, fresh_probes: bool = False):
         self.spec = spec
         self.plan_only = plan_only
         self.run_dir = run_dir or None
         self.interactive = interactive and not self.run_dir
         self.auto_apply = auto_apply
+        self.fresh_probes = fresh_probes
         self.choices: list[dict] = []
         self.bind(runbook, reads)
 
@@ -178,6 +180,7 @@ class Step:
         self._snapshot = None
         self._ownership = None
         self.change_request: str | None = None
+        self._probes = None
         self._tally_start = runbook.tally.snapshot()
 
     def ownership(self):
@@ -187,6 +190,19 @@ class Step:
 
             self._ownership = Ownership.of(self.params, self.runbook.clients, run_dir=self.run_dir)
         return self._ownership
+
+    def probes(self):
+        """This step's probe results (``probe_results.ProbeResults``): each probe taken once, or shown from an earlier
+        run when the policy allows and nothing it depends on changed."""
+        if self._probes is None:
+            from aksegress.acting_identity import world_of
+            from aksegress.layout import environment_outputs
+            from aksegress.ownership import run_label
+            from aksegress.probe_results import ProbeResults, reuse_policy
+
+            self._probes = ProbeResults(environment_outputs(self.params.environment), world=world_of(self.params, self.runbook.connection),
+                                        run=run_label(self.run_dir), reuse=reuse_policy(self.params, fresh=self.fresh_probes))
+        return self._probes
 
     def desired(self):
         return self.spec.desired(self.params, self.runbook.facts)
@@ -214,6 +230,8 @@ class Step:
         self._observed = None
         self._snapshot = None
         self.reads.forget()
+        if self._probes is not None:
+            self._probes.forget()
 
     def plan(self) -> Plan:
         """Compare the desired state with what exists; writes nothing. The step's first plan uses what the step has
@@ -317,6 +335,8 @@ class Step:
         _show(report)
         record = self.record(report)
         print(_calls_line(record["arm"]))
+        if record.get("probes_reused"):
+            print(_reused_line(record["probes_reused"]))
         if self.last_apply and self.last_apply.retried:
             print(f"ARM asked apply to retry {len(self.last_apply.retried)} write(s): {', '.join(self.last_apply.retried)}")
         report.raise_if_failed()
@@ -342,6 +362,8 @@ class Step:
             "change_request": self.change_request,
             "arm": counts,
         }
+        if self._probes is not None and self._probes.reused():
+            record["probes_reused"] = self._probes.reused()
         emit(record)
         return record
 
@@ -360,6 +382,14 @@ def _calls_line(arm: dict) -> str:
     retried = f" ({', '.join(arm['retried'])})" if arm.get("retried") else ""
     return (f"ARM calls in this step: {arm['reads']} reads, {arm['writes']} writes, {arm['actions']} actions; "
             f"the SDK retried {arm['retries']} time(s){retried}")
+
+
+def _reused_line(reused: list[dict]) -> str:
+    from aksegress.probe_results import ASK_FRESH
+
+    runs = ", ".join(sorted({r["run"] for r in reused}))
+    return (f"{len(reused)} probe result(s) shown from run {runs}, not probed again: every resource each depends on has the "
+            f"etag it had then; {reused[0]['why']}. To probe again, {ASK_FRESH}.")
 
 
 def _show(obj) -> None:

@@ -141,6 +141,7 @@ def _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only
     from papermill.exceptions import PapermillExecutionError
 
     from aksegress.kernels import ENGINE
+    from aksegress.notebook_template import parameter_names
     from aksegress.report import page_title
 
     for index, (spec, entry) in enumerate(zip(steps, record["steps"])):
@@ -152,7 +153,7 @@ def _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only
             papermill.execute_notebook(
                 str(root / "notebooks" / spec.notebook), str(out_path),
                 parameters={"env": record["environment"], "params_file": str(Path(params_file).resolve()), "plan_only": plan_only,
-                            "run_dir": str(run_dir.resolve()), **extra},
+                            "run_dir": str(run_dir.resolve()), **{k: v for k, v in extra.items() if k in parameter_names(spec.number)}},
                 kernel_name="python3", progress_bar=False, cwd=str(root / "notebooks"), engine_name=ENGINE, km=kernel,
             )
             entry["status"] = PASSED
@@ -195,6 +196,9 @@ def _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only
             return FAILED
         echo(f"    passed in {entry['duration_s']}s: {entry['changes']['planned']} change(s) planned, {entry['changes']['applied']} applied, "
              f"{sum(c['ok'] for c in entry['checks'])}/{len(entry['checks'])} checks")
+        if entry.get("probes_reused"):
+            echo(f"    {len(entry['probes_reused'])} probe result(s) reused from run "
+                 f"{', '.join(sorted({r['run'] for r in entry['probes_reused']}))}: nothing they depend on changed (--fresh-probes probes again)")
     return PASSED
 
 
@@ -230,6 +234,8 @@ def _merge_records(entry: dict, notebook: Path) -> None:
         entry["changes"]["applied"] += rec["changes"]["applied"]
         entry["changes"].setdefault("plan", []).extend(rec["changes"].get("plan", []))
         entry.setdefault("notes", []).extend(rec.get("notes") or [])
+        if rec.get("probes_reused"):
+            entry.setdefault("probes_reused", []).extend(rec["probes_reused"])
         if rec.get("impact"):
             entry["impact"] = rec["impact"]
         if rec.get("change_request"):

@@ -85,3 +85,13 @@ def test_post_actions_are_counted_apart_from_writes(clients, raw, emulator):
     counts = raw("GET", "/_emulator/counters").body
     assert answer.status == 404
     assert counts["actions"] == 1 and counts["writes"] == 0
+
+
+def test_a_token_accepted_before_is_refused_once_it_has_expired(emulator, raw):
+    import time
+
+    token = emulator.app.tokens.mint(lifetime=1)
+    assert raw("GET", f"/subscriptions/{SUB}/resourcegroups?{API}", token=token).status == 200
+    time.sleep(1.5)
+    refused = raw("GET", f"/subscriptions/{SUB}/resourcegroups?{API}", token=token)
+    assert (refused.status, refused.body["error"]["code"]) == (401, "ExpiredAuthenticationToken")

@@ -1,4 +1,5 @@
-"""The CLI run as a user would, always in a throw-away project root, and one clean world shared by the slow tests."""
+"""The CLI run as a user would, always in a throw-away project root, one clean world shared by the slow tests, and
+steps run in this process as their notebooks run them."""
 
 from __future__ import annotations
 
@@ -6,16 +7,49 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from aksegress.emulator import start_emulator
+from aksegress.layout import ROOT_ENV
 from aksegress.params import load_params
 from tests.conftest import make_project
 
 REPO = Path(__file__).resolve().parents[2]
 AKSEGRESS = str(Path(sys.executable).with_name("aksegress"))
+
+
+def as_the_notebook_does(runbook, key: str, run_dir: str, **mode) -> dict:
+    """What step ``key``'s notebook does (plan, apply, every table, the checks): its ARM calls, verdicts and the step."""
+    step = runbook.step(key, run_dir=run_dir, **mode)
+    step.apply(step.plan())
+    for table in step.spec.tables:
+        step.table(table)
+    report = step.verify()
+    return {"calls": runbook.tally.since(step._tally_start), "checks": report.verdicts, "step": step}
+
+
+@contextmanager
+def estate_built(folder: Path, steps: tuple[str, ...]) -> Iterator[dict]:
+    """params/local.yaml's ``steps`` built in this process by a run labelled `first`, each in a runbook of its own as in
+    its own kernel, in a project root of ``folder``'s own: the emulator, the params, the first run's calls by step, and
+    ``runbook()`` for another step's notebook."""
+    from aksegress.connect import read_connection
+    from aksegress.runbook import Runbook
+
+    root = make_project(folder / "project")
+    params = load_params(root / "params" / "local.yaml")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ROOT_ENV, str(root))
+        with start_emulator(folder / "arm.db", params.tenant_id, params.subscription_ids(), connection_file=folder / "arm.json") as emulator:
+            def runbook():
+                return Runbook(params, connection=read_connection(folder / "arm.json"))
+
+            first = {key: as_the_notebook_does(runbook(), key, str(folder / "first"))["calls"] for key in steps}
+            yield {"emulator": emulator, "params": params, "folder": folder, "first": first, "runbook": runbook}
 
 
 def world_project(folder: Path) -> Path:

@@ -53,6 +53,25 @@ def test_a_second_run_plans_no_change_and_the_emulator_counts_no_write(converged
     assert converged["writes_after_second"] == converged["writes_after_first"]
 
 
+def test_a_second_run_sends_no_action_and_its_pages_name_the_run_whose_probe_results_they_show(converged):
+    first, second = _record(converged["folder"] / "run1"), _record(converged["folder"] / "run2")
+    reused = {s["name"][:2]: s.get("probes_reused", []) for s in second["steps"]}
+    assert second["arm"]["actions"] == 0 and first["arm"]["actions"] > 0
+    assert reused["07"] and reused["08"] and {r["run"] for r in reused["07"] + reused["08"]} == {first["run_id"]}
+    assert f"reused from run {first['run_id']}" in converged["second"].stdout
+    assert f"shown from run {first['run_id']}, not probed again" in (converged["folder"] / "run2" / "08-cross-vnet-access.html").read_text()
+
+
+def test_fresh_probes_on_the_command_line_probe_again_on_an_unchanged_estate(converged):
+    from tests.runbook.conftest import run_all
+
+    done = run_all(converged["connection"], converged["folder"] / "fresh", "--from", "07", "--to", "08", "--fresh-probes")
+    assert done.returncode == 0, done.stdout[-3000:]
+    fresh, first = _record(converged["folder"] / "fresh"), _record(converged["folder"] / "run1")
+    assert fresh["arm"]["actions"] == sum(s["arm"]["actions"] for s in first["steps"] if s["name"][:2] in ("07", "08"))
+    assert not any(s.get("probes_reused") for s in fresh["steps"])
+
+
 def test_no_executed_notebook_carries_a_token_key_or_kubeconfig_secret(converged):
     from aksegress.emulator import Connection
 

@@ -3,21 +3,10 @@ resource group and type), a re-run reads no more than the first run, and the dri
 
 import pytest
 
-from aksegress.connect import read_connection
 from aksegress.layout import ROOT_ENV
-from aksegress.runbook import Runbook
-from tests.conftest import make_project
+from tests.runbook.conftest import as_the_notebook_does, estate_built
 
 STEPS = ("00", "01", "02", "03")
-
-
-def _as_the_notebook_does(runbook, key: str, run_dir: str) -> dict:
-    step = runbook.step(key, run_dir=run_dir)
-    step.apply(step.plan())
-    for table in step.spec.tables:
-        step.table(table)
-    step.verify()
-    return runbook.tally.since(step._tally_start)
 
 
 def _lists_by_type(emulator) -> dict[str, int]:
@@ -26,15 +15,9 @@ def _lists_by_type(emulator) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory):
-    """Steps 00-03 built once, in a project root of this module's own (its ownership record says what they made)."""
-    from aksegress.params import load_params
-
-    folder = tmp_path_factory.mktemp("reads")
-    root = make_project(folder / "project")
-    params = load_params(root / "params" / "local.yaml")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(ROOT_ENV, str(root))
-        yield from _built(folder, params)
+    """Steps 00-03 built once (the module's project root keeps the ownership record of what they made)."""
+    with estate_built(tmp_path_factory.mktemp("reads"), STEPS) as built:
+        yield built
 
 
 @pytest.fixture(autouse=True)
@@ -43,26 +26,16 @@ def project(estate, monkeypatch):
     return estate["folder"] / "project"
 
 
-def _built(folder, params):
-    from aksegress.emulator import start_emulator
-
-    with start_emulator(folder / "arm.db", params.tenant_id, params.subscription_ids(), connection_file=folder / "arm.json") as emulator:
-        runbook = Runbook(params, connection=read_connection(folder / "arm.json"))
-        first = {key: _as_the_notebook_does(runbook, key, str(folder / "first"))["reads"] for key in STEPS}
-        yield {"emulator": emulator, "params": params, "folder": folder, "first": first,
-               "rerun": lambda: Runbook(params, connection=read_connection(folder / "arm.json"))}
-
-
 def test_a_re_run_of_each_step_reads_no_more_than_its_first_run(estate):
-    runbook = estate["rerun"]()
-    again = {key: _as_the_notebook_does(runbook, key, str(estate["folder"] / "again"))["reads"] for key in STEPS}
-    assert all(again[key] <= estate["first"][key] for key in STEPS), (estate["first"], again)
+    again = {key: as_the_notebook_does(estate["runbook"](), key, str(estate["folder"] / "again"))["calls"]["reads"] for key in STEPS}
+    first = {key: estate["first"][key]["reads"] for key in STEPS}
+    assert all(again[key] <= first[key] for key in STEPS), (first, again)
 
 
 def test_a_re_run_step_lists_each_type_once_per_resource_group_for_plan_tables_checks_and_model(estate):
     groups = len({site.resource_group.lower() for _, site in estate["params"].sites()})
     estate["emulator"].app.counters.reset()
-    _as_the_notebook_does(estate["rerun"](), "03", str(estate["folder"] / "once"))
+    as_the_notebook_does(estate["runbook"](), "03", str(estate["folder"] / "once"))
     lists = _lists_by_type(estate["emulator"])
     assert lists, "step 03 read nothing"
     assert max(lists.values()) <= groups, lists
@@ -72,7 +45,7 @@ def test_the_drift_check_plans_every_step_on_one_read_of_the_estate(estate):
     from aksegress.drift import drift_rows
     from aksegress.steps import all_steps
 
-    runbook = estate["rerun"]()
+    runbook = estate["runbook"]()
     estate["emulator"].app.counters.reset()
     rows = drift_rows(runbook, [s for s in all_steps() if s.key[:2] in STEPS])
     lists = _lists_by_type(estate["emulator"])

@@ -29,7 +29,8 @@ def cmd_run(args) -> int:
 
     root = project_root()
     outcome = run(_params_file(args, root), root=root, connection_file=args.connection_file, from_step=args.from_step,
-                  to_step=args.to_step, plan_only=args.plan, output=Path(args.output) if args.output else None)
+                  to_step=args.to_step, plan_only=args.plan, output=Path(args.output) if args.output else None,
+                  extra_parameters={"fresh_probes": True} if args.fresh_probes else None)
     if args.plan and outcome.exit_code == 2:
         print("drift: the plan has changes (exit code 2)")
     return outcome.exit_code
@@ -140,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="to_step", help="last step to run (number or name)")
     p.add_argument("--plan", action="store_true", help="plan every step, write nothing; exit 2 when there is drift")
     p.add_argument("--output", help="folder for this run's record (default outputs/<env>/<run-id>)")
+    p.add_argument("--fresh-probes", action="store_true",
+                   help="probe again (run-command, credentials) even where an earlier run's result still holds")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("teardown", help="delete what this environment created (plan first; --yes to delete)",

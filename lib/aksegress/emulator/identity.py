@@ -30,6 +30,9 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+_VERIFIED_KEPT = 1024
+
+
 class TokenService:
     """Issues client-credentials tokens for one tenant and its app registrations, and checks them.
 
@@ -42,6 +45,7 @@ class TokenService:
         self._key = signing_key
         self.object_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant_id}/{client_id}"))
         self.principals = principals if principals is not None else {}
+        self._verified: dict[str, dict] = {}  # token -> its claims, once its signature checked (expiry is checked every time)
 
     def add_principal(self, name: str) -> dict:
         """A new service principal (client id, secret, object id) with no roles."""
@@ -77,13 +81,7 @@ class TokenService:
         if scheme.lower() != "bearer" or not token.strip():
             raise ArmError(401, "AuthenticationFailed",
                            "Authentication failed. The 'Authorization' header is provided in an invalid format.")
-        parts = token.strip().split(".")
-        signature = hmac.new(self._key, ".".join(parts[:2]).encode(), hashlib.sha256).digest() if len(parts) == 3 else b""
-        try:
-            valid = len(parts) == 3 and hmac.compare_digest(_unb64(parts[2]), signature)
-            claims = json.loads(_unb64(parts[1])) if valid else None
-        except ValueError:
-            claims = None
+        claims = self._verified.get(token) or self._signed_claims(token.strip())
         if not claims:
             raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.")
         if claims.get("exp", 0) < time.time():
@@ -98,7 +96,20 @@ class TokenService:
             raise ArmError(401, "InvalidAuthenticationTokenAudience",
                            f"The access token has been obtained for wrong audience or resource '{claims.get('aud')}'. "
                            f"It should exactly match with one of the allowed audiences {', '.join(ARM_AUDIENCES)}.")
+        if len(self._verified) >= _VERIFIED_KEPT:
+            self._verified.clear()
+        self._verified[token] = claims
         return claims
+
+    def _signed_claims(self, token: str) -> dict | None:
+        """The claims of a token this service signed; None for a bad signature or shape."""
+        parts = token.split(".")
+        signature = hmac.new(self._key, ".".join(parts[:2]).encode(), hashlib.sha256).digest() if len(parts) == 3 else b""
+        try:
+            valid = len(parts) == 3 and hmac.compare_digest(_unb64(parts[2]), signature)
+            return json.loads(_unb64(parts[1])) if valid else None
+        except ValueError:
+            return None
 
     def openid_configuration(self, base_url: str, tenant: str) -> dict:
         root = f"{base_url}/{tenant}"

@@ -93,6 +93,7 @@ class Store:
             tighten(f"{self.path}{companion}")
         self._lock = threading.RLock()
         self._depth = 0
+        self._subscriptions: list[tuple[str, str, str]] | None = None
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         for companion in ("-wal", "-shm"):
@@ -202,9 +203,14 @@ class Store:
             "INSERT INTO subscriptions VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET tenant_id = excluded.tenant_id",
             (sub.lower(), tenant_id, display_name),
         )
+        self._subscriptions = None
 
     def subscriptions(self) -> list[tuple[str, str, str]]:
-        return self._query("SELECT id, tenant_id, display_name FROM subscriptions ORDER BY rowid")
+        """(id, tenant, display name) of each subscription, oldest first; read once, as only this store adds them."""
+        known = self._subscriptions
+        if known is None:
+            known = self._subscriptions = self._query("SELECT id, tenant_id, display_name FROM subscriptions ORDER BY rowid")
+        return list(known)
 
     # operations
 

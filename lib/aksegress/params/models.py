@@ -250,7 +250,9 @@ class Params(_Model):
     Optional top-level keys: ``tags`` ({}), ``access`` ([]), ``api_access_rule`` (``application``: an
     application rule for the API server's FQDN; ``network``: the article's network rule to its IP;
     ``network_snat``: the same with SNAT forced), ``confirm_teardown`` (must equal ``environment``), ``adopt``
-    ([]: resources that existed before this environment, by name or id, which the runbook may change but never deletes).
+    ([]: resources that existed before this environment, by name or id, which the runbook may change but never deletes),
+    ``probes`` (``fresh``: every run probes again; ``reuse-unchanged``: a run may show an earlier run's probe result when
+    nothing the probe depends on changed; default reuse-unchanged on the emulator, fresh on Azure, see ``probe_results``).
     """
 
     environment: Annotated[str, AfterValidator(naming.check_environment)]
@@ -264,6 +266,7 @@ class Params(_Model):
     api_access_rule: Literal["application", "network_snat", "network"] = "application"
     confirm_teardown: str | None = None
     adopt: list[str] = Field(default_factory=list)
+    probes: Literal["fresh", "reuse-unchanged"] | None = None
 
     @field_validator("tags")
     @classmethod

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pandas as pd
 
 from aksegress.checks import Verdict
 from aksegress.desired.cross_vnet_access import cross_vnet_access, retired, zone_link_id, zone_link_vnets
 from aksegress.intent import as_intended, reachability
+from aksegress.live import environment_resources
 from aksegress.netmodel.render import HOP_COLUMNS, hop_rows
+from aksegress.probe_results import Probed
 from aksegress.rule_table import rules_table
 from aksegress.steps.cluster_access import PLAN_ONLY
 from aksegress.steps.spec import StepSpec
-from aksegress.vm_probes import probe
+from aksegress.vm_probes import ProbeResult, probe
 
 
 def links_table(step) -> pd.DataFrame:
@@ -28,9 +32,15 @@ def links_table(step) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _probes(step, src: str, dst: str):
+def _probes(step, src: str, dst: str) -> tuple[list[ProbeResult], Probed]:
+    """The probes from ``src``'s test VM to ``dst``'s API server, run once per step, or an earlier run's that all passed
+    when every resource of the environment (all the connectivity model reads: the flow's whole path) is unchanged since."""
     source, facts = step.params.spokes[src], step.runbook.facts.cluster(dst)
-    return probe(step.runbook.clients(source.subscription_id), source.resource_group, source.test_vm.name, facts.private_fqdn, facts.api_server_ip)
+    clients = step.runbook.clients(source.subscription_id)
+    probed = step.probes().take(f"08/{src}->{dst}", environment_resources(step.runbook, step.reads), lambda: [
+        asdict(r) for r in probe(clients, source.resource_group, source.test_vm.name, facts.private_fqdn, facts.api_server_ip)],
+        still_valid=lambda results: all(r["ok"] for r in results))
+    return [ProbeResult(**r) for r in probed.value], probed
 
 
 def _granted(step) -> list[tuple[str, str]]:
@@ -48,9 +58,10 @@ def probes_table(step) -> pd.DataFrame:
     rows = []
     for src, dst in _granted(step):
         predicted = cells.get((src, dst))
-        for result in _probes(step, src, dst):
+        results, probed = _probes(step, src, dst)
+        for result in results:
             rows.append({"from": result.vm, "to": step.params.spokes[dst].cluster.name, "probe": result.probe, "command": result.command,
-                         "result": "ok" if result.ok else "FAILED", "output": result.output,
+                         "result": "ok" if result.ok else "FAILED", "output": result.output, "probed": probed.label(),
                          "doctor": predicted.result.disposition if predicted else "not in the observed state"})
     return pd.DataFrame(rows)
 
@@ -72,8 +83,10 @@ def checks(step) -> list[Verdict]:
     granted = _granted(step)
     out = []
     for src, dst in granted:
-        for result in _probes(step, src, dst):
-            out.append(Verdict(f"from {result.vm}: {result.probe} ({dst} API server)", result.ok, f"{result.command}: {result.output}"))
+        results, probed = _probes(step, src, dst)
+        for result in results:
+            out.append(Verdict(f"from {result.vm}: {result.probe} ({dst} API server)", result.ok,
+                               f"{result.command}: {result.output} ({probed.source()})"))
     for (src, dst), cell in reachability(step.params, step.snapshot()).cells.items():
         if (src, dst) in granted:
             continue
