@@ -44,7 +44,6 @@ _TENANT_KEYS = {"tenantid", "hometenantid", "managedbytenants"}
 OUTSIDE = [
     (re.compile(r"/providers/Microsoft\.Resources/deployments", re.I), "template deployments are not emulated; the runbook PUTs each resource itself"),
     (re.compile(r"/artifacttypes/vmimage/", re.I), "VM image catalogue lookups are not emulated; the runbook names its image"),
-    (re.compile(r"/providers/Microsoft\.Network/networkSecurityGroups", re.I), "network security groups are outside the runbook's surface"),
     (re.compile(r"/providers/Microsoft\.Network/ipGroups", re.I), "IP groups are outside the runbook's surface"),
     (re.compile(r"/providers/Microsoft\.ManagedIdentity/", re.I), "user-assigned identities are outside the runbook's surface"),
     (re.compile(r"/providers/Microsoft\.OperationalInsights/", re.I), "Log Analytics workspaces are outside the runbook's surface"),

@@ -23,6 +23,7 @@ FLOORS = {
     "Microsoft.Network/firewallPolicies": (100, 100, 100),
     "Microsoft.Network/firewallPolicies/ruleCollectionGroups": (100, 100, 100),
     "Microsoft.Network/networkInterfaces": (100, 100, 100),
+    "Microsoft.Network/networkSecurityGroups": (100, 100, 100),
     "Microsoft.Network/privateDnsZones": (100, 97, 100),
     "Microsoft.Network/privateDnsZones/A": (100, 100, 99),
     "Microsoft.Network/privateDnsZones/virtualNetworkLinks": (100, 84, 100),

@@ -14,13 +14,14 @@ from aksegress.emulator.store import Record
 NSG = "Microsoft.Network/networkSecurityGroups"
 
 _DEFAULT_RULES = (
-    ("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
-    ("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*"),
-    ("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*"),
-    ("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork"),
-    ("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet"),
-    ("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*"),
+    ("AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork", "Allow inbound traffic from all VMs in VNET"),
+    ("AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*", "Allow inbound traffic from azure load balancer"),
+    ("DenyAllInBound", 65500, "Inbound", "Deny", "*", "*", "Deny all inbound traffic"),
+    ("AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork", "Allow outbound traffic from all VMs to all VMs in VNET"),
+    ("AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet", "Allow outbound traffic from all VMs to Internet"),
+    ("DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*", "Deny all outbound traffic"),
 )
+"""Azure's default rules, descriptions as ARM returns them (tests/contract/recordings/subnet_update.json)."""
 _NO_NSG_SUBNETS = ("azurefirewallsubnet", "azurefirewallmanagementsubnet")
 
 
@@ -40,13 +41,15 @@ def check_subnet_nsg(subnet_name: str, nsg_id: str | None) -> None:
                        "subnets do not support network security groups.")
 
 
-def _default_rules(nsg_id: str) -> list[dict]:
-    return [{"id": f"{nsg_id}/defaultSecurityRules/{name}", "name": name,
+def _default_rules(nsg_id: str, etag: str | None) -> list[dict]:
+    return [{"id": f"{nsg_id}/defaultSecurityRules/{name}", "name": name, "etag": etag,
              "type": "Microsoft.Network/networkSecurityGroups/defaultSecurityRules",
-             "properties": {"priority": priority, "direction": direction, "access": access, "protocol": "*",
-                            "sourceAddressPrefix": source, "sourcePortRange": "*", "destinationAddressPrefix": destination,
-                            "destinationPortRange": "*", "provisioningState": "Succeeded"}}
-            for name, priority, direction, access, source, destination in _DEFAULT_RULES]
+             "properties": {"description": description, "priority": priority, "direction": direction, "access": access,
+                            "protocol": "*", "sourceAddressPrefix": source, "sourcePortRange": "*",
+                            "destinationAddressPrefix": destination, "destinationPortRange": "*", "sourceAddressPrefixes": [],
+                            "destinationAddressPrefixes": [], "sourcePortRanges": [], "destinationPortRanges": [],
+                            "provisioningState": "Succeeded"}}
+            for name, priority, direction, access, source, destination, description in _DEFAULT_RULES]
 
 
 class NetworkSecurityGroupHandler(ResourceHandler):
@@ -70,7 +73,7 @@ class NetworkSecurityGroupHandler(ResourceHandler):
 
     def render(self, arm: Arm, record: Record) -> dict:
         body = arm.with_references(record)
-        body["properties"]["defaultSecurityRules"] = _default_rules(record.id)
+        body["properties"]["defaultSecurityRules"] = _default_rules(record.id, body.get("etag"))
         return body
 
     def check_delete(self, arm, record):
