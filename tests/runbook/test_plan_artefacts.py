@@ -140,12 +140,13 @@ def test_offline_a_step_page_of_the_plan_run_renders_and_asks_no_other_host(plan
     assert left == []
 
 
-def test_removing_the_last_access_entry_plans_deleting_its_rule_group_and_closes_the_flow(clean_world, tmp_path):
+def test_removing_the_last_access_entry_plans_deleting_its_rule_group_and_zone_links_and_closes_the_flow(clean_world, tmp_path):
     params = _params_with(tmp_path, lambda p: p.update(access=[]))
     done = _plan(clean_world, params, tmp_path / "plan", "--from", "08", "--to", "08")
     assert done.returncode == 2, done.stdout[-3000:] + done.stderr[-2000:]
     plan = json.loads((tmp_path / "plan" / "plan.json").read_text())
-    deletes = [(c["type"], c["name"]) for c in plan["changes"] if c["action"] == "delete"]
-    assert deletes == [("rule collection group", "fwpol-hub/spoke-access")]
+    deletes = sorted((c["type"], c["name"].rsplit("/", 1)[-1]) for c in plan["changes"] if c["action"] == "delete")
+    assert deletes == [("private DNS zone link", "link-vnet-hub"), ("private DNS zone link", "link-vnet-spoke2"),
+                       ("rule collection group", "spoke-access")]
     assert [(f["source"], f["destination"], f["port"]) for f in plan["reachability"]["closes"]] == [("vm-spoke2", "privateaksspoke1", 443)]
     assert plan["reachability"]["opens"] == []
