@@ -78,11 +78,11 @@ def missing_needs(clients_for, needs: list[Need]) -> Preflight:
     return found
 
 
-def check_permissions(runbook, steps, *, plan_only: bool = False) -> Preflight:
+def check_permissions(params, steps, clients_for, *, plan_only: bool = False) -> Preflight:
     """Raise PermissionsError naming every missing action by step and scope (reads only for a plan-only run); else
     the preflight, whose note names what could not be checked."""
-    needs = [n for n in declared_needs(runbook.params, steps) if not plan_only or n.action.lower().endswith("/read")]
-    found = missing_needs(runbook.clients, needs)
+    needs = [n for n in declared_needs(params, steps) if not plan_only or n.action.lower().endswith("/read")]
+    found = missing_needs(clients_for, needs)
     missing = found.missing
     if not missing:
         return found
@@ -94,7 +94,7 @@ def check_permissions(runbook, steps, *, plan_only: bool = False) -> Preflight:
     scopes = len({scope for _, scope in by_place})
     lines = [f"the signed-in identity lacks {len(missing)} action(s) this run needs at {scopes} scope(s); first: {places[0]}",
              *(f"  {place}" for place in places), *([found.note()] if found.unchecked else [])]
-    env = runbook.params.environment
+    env = params.environment
     raise PermissionsError("\n".join(lines), hint=f"grant the least-privilege roles `aksegress permissions --env {env}` prints "
                                                    f"(`--grant-to OBJECT_ID` creates them, run by someone who may assign "
                                                    f"roles), or a role with these actions at these scopes; then re-run")

@@ -33,7 +33,6 @@ class Runbook:
         self.facts = Facts(params, self.clients)
         self._clients: dict[str, object] = {}
         self._target: pd.DataFrame | None = None
-        self._preflight = False
         self._hub_checked = False
 
     @classmethod
@@ -51,33 +50,34 @@ class Runbook:
         return self.params.target
 
     def clients(self, subscription_id: str):
-        """SDK clients for one subscription, built once and sharing one credential; the first use checks the target
-        (``target_subscriptions``), so every entry point (a run from any step, teardown, doctor, snapshot) refuses the
-        wrong tenant before acting."""
+        """SDK clients for one subscription; the first use checks the target (``target_subscriptions``), so every entry
+        point (a run from any step, teardown, doctor, snapshot) refuses the wrong tenant before acting."""
+        made = self._sdk_clients(subscription_id)
+        if self._target is None:
+            self.target_subscriptions()
+        return made
+
+    def _sdk_clients(self, subscription_id: str):
+        """Clients built once per subscription, sharing one credential; the first checks that the token is for the
+        params' tenant (the token alone says so, before any request)."""
         key = subscription_id.lower()
         if key not in self._clients:
             shared = next(iter(self._clients.values())).credential if self._clients else None
-            self._clients[key] = connect.clients_for(subscription_id, connection=self.connection, tenant_id=self.params.tenant_id,
-                                                     tally=self.tally, credential=shared)
-        if self._target is None and not self._preflight:
-            self.target_subscriptions()
+            made = connect.clients_for(subscription_id, connection=self.connection, tenant_id=self.params.tenant_id,
+                                       tally=self.tally, credential=shared)
+            if shared is None:
+                self._check_token_tenant(made)
+            self._clients[key] = made
         return self._clients[key]
 
     def verify_target(self, *, plan_only: bool = False) -> pd.DataFrame:
-        """The target check, and that the identity may do what every step needs where it needs it (only read, for a
-        plan-only run); step 00 runs it before any write, and prints which needs ARM gave no answer to check."""
+        """That the identity may do what every step needs where it needs it (only read, for a plan-only run), then the
+        target check; step 00 runs it before any write. Permissions come first: an identity with no roles sees no
+        subscription, and should hear which actions it lacks. Prints which needs ARM gave no answer to check."""
         from aksegress.permission_check import check_permissions
         from aksegress.steps import all_steps
 
-        if self._target is None:
-            self._preflight = True  # an identity with no roles sees no subscription: name its missing actions first
-            try:
-                self._check_token_tenant(self.clients(self.params.subscription_ids()[0]))
-                preflight = check_permissions(self, all_steps(), plan_only=plan_only)
-            finally:
-                self._preflight = False
-        else:
-            preflight = check_permissions(self, all_steps(), plan_only=plan_only)
+        preflight = check_permissions(self.params, all_steps(), self._sdk_clients, plan_only=plan_only)
         if preflight.note():
             print(preflight.note())
         self.check_hub()
@@ -96,17 +96,10 @@ class Runbook:
         if self._target is not None:
             return self._target
         wanted = {s.lower() for s in self.params.subscription_ids()}
-        any_sub = next(iter(wanted))
-        self._target = pd.DataFrame()  # while checking, so the clients the check itself needs do not check again
-        try:
-            self._target = self._verified(wanted, self.clients(any_sub))
-        except BaseException:
-            self._target = None
-            raise
+        self._target = self._verified(wanted, self._sdk_clients(next(iter(wanted))))
         return self._target
 
     def _verified(self, wanted: set[str], clients) -> pd.DataFrame:
-        self._check_token_tenant(clients)
         visible = {s["subscriptionId"].lower(): s for s in connect.list_subscriptions(clients)}
         rows, problems = [], []
         for sub in sorted(wanted):

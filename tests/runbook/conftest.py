@@ -52,6 +52,14 @@ def estate_built(folder: Path, steps: tuple[str, ...]) -> Iterator[dict]:
             yield {"emulator": emulator, "params": params, "folder": folder, "first": first, "runbook": runbook}
 
 
+@pytest.fixture
+def in_estate_project(estate, monkeypatch) -> Path:
+    """The project root of the module's ``estate`` (``estate_built``) as this test's own, so its local files are found."""
+    root = estate["folder"] / "project"
+    monkeypatch.setenv(ROOT_ENV, str(root))
+    return root
+
+
 def world_project(folder: Path) -> Path:
     """The project root of the world kept in ``folder`` (made on first use), so every run on that world shares its local files."""
     root = Path(folder) / "project"

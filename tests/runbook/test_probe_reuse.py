@@ -4,12 +4,11 @@ etag, and says which run and why; fresh_probes probes again, and target azure re
 
 import pytest
 
-from aksegress.layout import ROOT_ENV
 from aksegress.steps.cluster_access import COMMANDS
 from aksegress.vm_probes import PROBES
 from tests.runbook.conftest import as_the_notebook_does, estate_built
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900), pytest.mark.usefixtures("in_estate_project")]
 
 BUILT = ("00", "01", "02", "03", "04", "05", "06", "07", "08")
 
@@ -19,12 +18,6 @@ def estate(tmp_path_factory):
     """Steps 00-08 built once by a run labelled `first`."""
     with estate_built(tmp_path_factory.mktemp("probes"), BUILT) as built:
         yield built
-
-
-@pytest.fixture(autouse=True)
-def project(estate, monkeypatch):
-    monkeypatch.setenv(ROOT_ENV, str(estate["folder"] / "project"))
-    return estate["folder"] / "project"
 
 
 def _again(estate, label: str, **mode) -> dict:

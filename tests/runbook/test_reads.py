@@ -3,10 +3,10 @@ resource group and type), a re-run reads no more than the first run, and the dri
 
 import pytest
 
-from aksegress.layout import ROOT_ENV
 from tests.runbook.conftest import as_the_notebook_does, estate_built
 
 STEPS = ("00", "01", "02", "03")
+pytestmark = pytest.mark.usefixtures("in_estate_project")
 
 
 def _lists_by_type(emulator) -> dict[str, int]:
@@ -18,12 +18,6 @@ def estate(tmp_path_factory):
     """Steps 00-03 built once (the module's project root keeps the ownership record of what they made)."""
     with estate_built(tmp_path_factory.mktemp("reads"), STEPS) as built:
         yield built
-
-
-@pytest.fixture(autouse=True)
-def project(estate, monkeypatch):
-    monkeypatch.setenv(ROOT_ENV, str(estate["folder"] / "project"))
-    return estate["folder"] / "project"
 
 
 def test_a_re_run_of_each_step_reads_no_more_than_its_first_run(estate):
