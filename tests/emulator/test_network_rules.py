@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from azure.core.exceptions import HttpResponseError
 
@@ -48,6 +51,21 @@ def test_peering_is_connected_on_both_sides_once_both_exist(net, rg, hub_and_spo
     assert _state(net, rg, "hub", "hub-to-spoke") == "Connected"
     assert _state(net, rg, "spoke", "spoke-to-hub") == "Connected"
     assert net.virtual_network_peerings.get(rg, "hub", "hub-to-spoke").peering_sync_level == "FullyInSync"
+
+
+def test_both_sides_written_at_the_same_moment_end_connected(net, rg):
+    hub = net.virtual_networks.begin_create_or_update(rg, "hub", _vnet("10.0.0.0/16")).result()
+    spokes = [net.virtual_networks.begin_create_or_update(rg, f"spoke{i}", _vnet(f"10.{i + 1}.0.0/16")).result() for i in range(6)]
+    writes = [("hub", f"hub-to-spoke{i}", s.id) for i, s in enumerate(spokes)] + [(s.name, f"spoke{i}-to-hub", hub.id) for i, s in enumerate(spokes)]
+    start = threading.Barrier(len(writes))
+
+    def put(vnet, name, remote):
+        start.wait()
+        net.virtual_network_peerings.begin_create_or_update(rg, vnet, name, _peering(remote)).result()
+
+    with ThreadPoolExecutor(len(writes)) as pool:
+        list(pool.map(lambda w: put(*w), writes))
+    assert {name: _state(net, rg, vnet, name) for vnet, name, _ in writes} == {name: "Connected" for _, name, _ in writes}
 
 
 def test_deleting_one_side_disconnects_the_other(net, rg, hub_and_spoke):

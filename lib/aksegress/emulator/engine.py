@@ -177,15 +177,17 @@ class Arm(LongRunningOperations):
             if self.get(arm_path.parent_id) is None:  # ARM's wording, the same for the SQL, compute and storage RPs
                 raise ArmError(404, "ParentResourceNotFound", "Can not perform requested operation on nested resource. "
                                                               f"Parent resource '{arm_path.parent_id.rsplit('/', 1)[-1]}' not found.")
-        existing = self.get(arm_path.id)
-        rid = existing.id if existing else self.canonical_id(arm_path)
-        self.check_not_busy(rid, handler, request)
-        refused = self._precondition(request, rid, existing, handler)
-        if refused is not None:
-            return refused
-        body = self._base_fields(body, rid, handler, existing)
-        body = handler.validate(self, body, existing)
-        return self._write(request, handler, Record(rid, handler.type, body), existing, handler.update_status if existing else 201)
+        with self.store.transaction():  # one write decides on what it reads before another may change it
+            existing = self.get(arm_path.id)
+            rid = existing.id if existing else self.canonical_id(arm_path)
+            self.check_not_busy(rid, handler, request)
+            refused = self._precondition(request, rid, existing, handler)
+            if refused is not None:
+                return refused
+            body = self._base_fields(body, rid, handler, existing)
+            body = handler.validate(self, body, existing)
+            return self._write(request, handler, Record(rid, handler.type, body), existing,
+                               handler.update_status if existing else 201)
 
     def patch_resource(self, arm_path: ArmPath, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
         self.check_scope(arm_path)
