@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 
 from aksegress import arm_ids
-from aksegress.desired.cross_vnet_access import ACCESS_GROUP, RUN_COMMAND_GROUP
+from aksegress.desired.cross_vnet_access import ACCESS_GROUP, RUN_COMMAND_GROUP, asks_for_cluster_subnet
 from aksegress.desired.firewall_rules import EGRESS_GROUP
 from aksegress.existing_hub import DNS_LINKS, PEERINGS, RULE_GROUPS, hub_need, requested
 from aksegress.facts import MissingFact
@@ -32,13 +32,21 @@ def _why(params, change) -> str:
                 "hub firewall can carry the spoke's egress and its traffic to the other spokes")
     if need == RULE_GROUPS:
         for base, why in ((EGRESS_GROUP, "the egress AKS needs from the cluster subnets (FQDN tag, required FQDNs, NTP)"),
-                          (ACCESS_GROUP, "the environment's access entries: each source spoke to a cluster API server on TCP 443"),
+                          (ACCESS_GROUP, _access_why(params)),
                           (RUN_COMMAND_GROUP, "HTTPS from the test VM subnets to AzureCloud, which VM run-command needs")):
             if name == params.rule_group_name(base):
                 return f"the environment's own rule collection group: {why}"
     if need == DNS_LINKS:
         return "a link of the cluster's private zone to the hub VNet, so the firewall resolves the API server's name"
     return "needed by the environment"
+
+
+def _access_why(params) -> str:
+    if asks_for_cluster_subnet(params):
+        return ("its access entries: each source spoke to its cluster's subnet on TCP 443, where AKS places the "
+                "API server's private endpoint (its address exists only once the cluster does; naming the subnet lets this "
+                "request be whole before any cluster is built)")
+    return "its access entries: each source spoke to a cluster API server on TCP 443"
 
 
 def _request(params, step: str, change, clients_for, method: str = "PUT") -> dict:
@@ -57,19 +65,27 @@ def _az(entry: dict) -> str:
     return shlex.join(command)
 
 
+def _purposes(params) -> list[str]:
+    """What the environment wants the hub for, from its params: each cluster's egress and each access entry."""
+    out = [f"egress of cluster {s.cluster.name} (spoke {k}) through the hub firewall, allowed only to what AKS needs"
+           for k, s in params.spokes_with_cluster()]
+    return out + [f"spoke {a.from_} to the API server of cluster {params.spokes[a.cluster].cluster.name} (spoke {a.cluster}) on "
+                  "TCP 443" for a in params.access]
+
+
 def _document(params, entries: list[dict], opens: list[str], removal: bool = False) -> dict:
     hub = params.hub
     requests = [{k: e[k] for k in ("method", "id", "api_version", "body", "why") if k in e} for e in entries]
     return {"environment": params.environment, "kind": "removal" if removal else "request",
             "hub": {"subscription_id": hub.subscription_id, "resource_group": hub.resource_group, "vnet": hub.vnet.name,
                     "firewall": hub.firewall.name, "policy": hub.firewall.policy},
-            "requests": requests, "az": [_az(e) for e in entries], "opens": opens,
+            "requests": requests, "az": [_az(e) for e in entries], "for": [] if removal else _purposes(params), "opens": opens,
             "items": [{k: e[k] for k in ("step", "type", "name", "why")} for e in entries]}
 
 
 def change_request(runbook, reads=None, opens: list[str] | None = None) -> dict:
     """Everything the environment needs in the existing hub and may not write, as far as it can be known now (a zone
-    link or an access rule names what a cluster's create produced, so it waits for the cluster), in step order."""
+    link or an application rule names what a cluster's create produced, so it waits for the cluster), in step order."""
     from aksegress.observe import observe
     from aksegress.steps import all_steps
 
@@ -78,7 +94,7 @@ def change_request(runbook, reads=None, opens: list[str] | None = None) -> dict:
         try:
             wanted = [d for d in spec.desired(params, runbook.facts) if requested(params, d)]
         except MissingFact:
-            continue
+            wanted = [d for d in spec.ahead(params, runbook.facts) if requested(params, d)] if spec.ahead else []
         if not wanted:
             continue
         plan = plan_changes(spec.key, wanted, observe([d.id for d in wanted], runbook.clients, reads),
@@ -114,8 +130,11 @@ def _markdown(doc: dict) -> str:
         out += ["The environment has been torn down; these were made for it and are no longer needed.", ""]
     out += ["| step | what | name | why |", "|---|---|---|---|"]
     out += [f"| {i['step']} | {i['type']} | `{i['name']}` | {i['why']} |" for i in doc["items"]]
+    if doc.get("for"):
+        out += ["", "## What it is for", "", *(f"- {line}" for line in doc["for"])]
     if doc.get("opens"):
-        out += ["", "## Flows it enables", "", *(f"- {line}" for line in doc["opens"])]
+        out += ["", "## Flows it enables", "", "Between the test VMs and clusters that exist now (the rest open as they are built):", "",
+                *(f"- {line}" for line in doc["opens"])]
     out += ["", "## Commands", "", "```bash", *doc["az"], "```", ""]
     if not removal:
         out += ["Once applied, the environment's next `aksegress run` checks them and carries on.", ""]

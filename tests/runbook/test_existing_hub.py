@@ -134,26 +134,40 @@ def test_the_waiting_run_says_so_and_names_the_change_request(joined):
     assert "Waiting for the hub owners" in page and 'href="change-request.md"' in page
 
 
-def test_the_first_change_request_asks_exactly_for_the_hub_peerings_and_the_egress_group(joined):
+def test_the_first_change_request_asks_for_the_hub_peerings_and_all_three_rule_groups_at_once(joined):
     document = json.loads((joined["runs"][0]["dir"] / "change-request.json").read_text())
     hub_vnet = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub"
     policy = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hub/providers/Microsoft.Network/firewallPolicies/fwpol-hub"
     assert [r["id"] for r in document["requests"]] == [f"{hub_vnet}/virtualNetworkPeerings/vnet-hub-to-vnet-a1",
                                                       f"{hub_vnet}/virtualNetworkPeerings/vnet-hub-to-vnet-a2",
-                                                      f"{policy}/ruleCollectionGroups/app-team-aks-egress"]
+                                                      f"{policy}/ruleCollectionGroups/app-team-aks-egress",
+                                                      f"{policy}/ruleCollectionGroups/app-team-spoke-access",
+                                                      f"{policy}/ruleCollectionGroups/app-team-vm-run-command"]
     assert {r["method"] for r in document["requests"]} == {"PUT"} and all(r["api_version"] and r["why"] for r in document["requests"])
     peering = document["requests"][0]["body"]["properties"]
     assert peering["allowForwardedTraffic"] is True and peering["remoteVirtualNetwork"]["id"].endswith("/virtualNetworks/vnet-a1")
-    assert len(document["az"]) == 3 and all(c.startswith("az rest --method put --url ") for c in document["az"])
+    assert len(document["az"]) == 5 and all(c.startswith("az rest --method put --url ") for c in document["az"])
 
 
-def test_once_the_owners_apply_the_requests_the_next_runs_complete_the_environment(joined):
+def test_the_requested_access_rule_names_the_cluster_subnet_and_says_why(joined):
+    document = json.loads((joined["runs"][0]["dir"] / "change-request.json").read_text())
+    access = next(r for r in document["requests"] if r["id"].endswith("/app-team-spoke-access"))
+    rule = access["body"]["properties"]["ruleCollections"][0]["rules"][0]
+    assert (rule["sourceAddresses"], rule["destinationAddresses"], rule["destinationPorts"]) == (["10.12.0.0/16"], ["10.11.0.0/22"], ["443"])
+    assert "cluster's subnet" in access["why"] and "private endpoint" in access["why"]
+
+
+def test_the_change_request_says_what_the_hub_is_for_before_anything_it_serves_exists(joined):
+    document = json.loads((joined["runs"][0]["dir"] / "change-request.json").read_text())
+    assert document["for"] == ["egress of cluster aksa1 (spoke a1) through the hub firewall, allowed only to what AKS needs",
+                               "spoke a2 to the API server of cluster aksa1 (spoke a1) on TCP 443"]
+    page = (joined["runs"][0]["dir"] / "change-request.md").read_text()
+    assert "## What it is for" in page and "- spoke a2 to the API server of cluster aksa1" in page
+
+
+def test_once_the_owners_apply_the_one_request_the_next_run_completes_the_environment(joined):
     outcomes = [r["done"].returncode for r in joined["runs"]]
-    assert outcomes == [WAITING_EXIT, WAITING_EXIT, 0], joined["runs"][-1]["done"].stdout[-3000:]
-    second = json.loads((joined["runs"][1]["dir"] / "change-request.json").read_text())
-    assert [r["id"].rsplit("/", 1)[1] for r in second["requests"]] == ["app-team-spoke-access", "app-team-vm-run-command"]
-    assert any(line.startswith("opens vm-a2 -> ") for line in second["opens"]), second["opens"]
-    assert "## Flows it enables" in (joined["runs"][1]["dir"] / "change-request.md").read_text()
+    assert outcomes == [WAITING_EXIT, 0], joined["runs"][-1]["done"].stdout[-3000:]
 
 
 def test_the_joined_clusters_egress_and_access_go_through_the_existing_firewall(joined):

@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from aksegress.cli import build_parser
+from aksegress.desired.cross_vnet_access import access_rule
+from aksegress.errors import MissingFact
 from aksegress.existing_hub import hub_problems
 from aksegress.least_privilege import role_plan
 from aksegress.params import load_params, validate_params
@@ -106,3 +108,26 @@ def test_the_readme_shows_the_own_and_the_existing_hub_side_by_side_and_both_sni
 @pytest.mark.parametrize("name", ["hub-team.yaml", "app-team.yaml"])
 def test_the_two_environments_params_validate(name):
     assert load_params(DATA / name).environment == name.removesuffix(".yaml")
+
+
+class _NoClusterYet:
+    def cluster(self, key):
+        raise MissingFact(f"cluster of spoke {key} not created yet", step="05-private-aks")
+
+
+def test_an_access_rule_the_hub_owners_write_names_the_cluster_subnet_before_the_cluster_exists():
+    params = _params(writes=[])
+    rule = access_rule(params, _NoClusterYet(), params.access[0])
+    assert rule["destinationAddresses"] == ["10.11.0.0/22"] and rule["destinationPorts"] == ["443"]
+
+
+def test_an_access_rule_the_environment_writes_itself_waits_for_the_api_servers_address():
+    params = _params(writes=["rule_collection_groups"])
+    with pytest.raises(MissingFact):
+        access_rule(params, _NoClusterYet(), params.access[0])
+
+
+def test_the_requestable_part_of_step_08_is_its_access_and_run_command_groups():
+    spec = next(s for s in all_steps() if s.key == "08-cross-vnet-access")
+    ahead = spec.ahead(_params(writes=[]), _NoClusterYet())
+    assert [d.id.rsplit("/", 1)[1] for d in ahead] == ["app-team-spoke-access", "app-team-vm-run-command"]

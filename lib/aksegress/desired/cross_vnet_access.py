@@ -6,6 +6,9 @@ there (the article's way); a spoke whose DNS is the firewall proxy resolves from
 linked to the hub. An application rule also makes the firewall resolve the API server's name itself,
 from the hub, so that mode links the zone to the hub as well.
 
+A network rule names the API server's address, or, joining an existing hub whose owners write the rule groups, the
+cluster's subnet (``asks_for_cluster_subnet``), so their change request is whole before any cluster exists.
+
 Links are told apart by the VNet's id, never its name: a hub and a spoke VNet may share a name in different
 subscriptions, as Azure allows.
 """
@@ -18,6 +21,7 @@ from aksegress.desired.firewall import firewall_id, policy_id
 from aksegress.errors import MissingFact
 from aksegress.layout import ssh_dir
 from aksegress.local_keys import ssh_public_key
+from aksegress.params.models import HUB_WRITES
 from aksegress.plan import Desired
 
 ACCESS_GROUP = "spoke-access"
@@ -118,16 +122,27 @@ def retired(params, facts) -> list[str]:
     return retired_zone_links(params, facts) + ([] if params.access else [access_group_id(params)])
 
 
+def asks_for_cluster_subnet(params) -> bool:
+    """Whether network access rules name the cluster's subnet instead of its API server's address: so in an existing
+    hub whose owners write the rule groups, since AKS places the API server's private endpoint in the cluster subnet
+    and gives it an address only at create, and the owners' one change request must not wait for the cluster."""
+    return params.api_access_rule != "application" and params.hub.existing and not params.hub.may_write(HUB_WRITES[1])
+
+
 def access_rule(params, facts, rule) -> dict:
     """One rule: the source spoke's ranges to the cluster's API server on TCP 443."""
-    cluster = facts.cluster(rule.cluster)
     sources = [str(p) for p in params.spokes[rule.from_].vnet.address_space]
     name = f"api-{rule.cluster}-from-{rule.from_}"
     if params.api_access_rule == "application":
         return {"ruleType": "ApplicationRule", "name": name, "protocols": [{"protocolType": "Https", "port": 443}],
-                "sourceAddresses": sources, "targetFqdns": [cluster.private_fqdn]}
+                "sourceAddresses": sources, "targetFqdns": [facts.cluster(rule.cluster).private_fqdn]}
+    if asks_for_cluster_subnet(params):
+        spoke = params.spokes[rule.cluster]
+        destination = str(spoke.subnets[spoke.cluster.subnet])
+    else:
+        destination = f"{facts.cluster(rule.cluster).api_server_ip}/32"
     return {"ruleType": "NetworkRule", "name": name, "ipProtocols": ["TCP"], "sourceAddresses": sources,
-            "destinationAddresses": [f"{cluster.api_server_ip}/32"], "destinationPorts": ["443"]}
+            "destinationAddresses": [destination], "destinationPorts": ["443"]}
 
 
 def run_command_group_id(params) -> str:
@@ -154,6 +169,16 @@ def access_rules(params, facts) -> list[Desired]:
     return [Desired(access_group_id(params), {"properties": {"priority": params.hub.rule_group_priority + ACCESS_OFFSET, "ruleCollections": [
         {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "api-server-access", "priority": 100,
          "action": {"type": "Allow"}, "rules": rules}]}}, depends_on=(policy_id(params), firewall_id(params)), exclusive=True)]
+
+
+def hub_requests_ahead(params, facts) -> list[Desired]:
+    """Step 08's rule groups as far as they need no fact of a cluster not yet built: the run-command group always, the
+    access group when its rules name cluster subnets; a change request asks for these with the first ones."""
+    try:
+        ahead = access_rules(params, facts)
+    except MissingFact:
+        ahead = []
+    return ahead + run_command_rules(params)
 
 
 def cross_vnet_access(params, facts) -> list[Desired]:

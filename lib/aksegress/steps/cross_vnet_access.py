@@ -7,7 +7,7 @@ from dataclasses import asdict
 import pandas as pd
 
 from aksegress.checks import Verdict
-from aksegress.desired.cross_vnet_access import cross_vnet_access, retired, zone_link_id, zone_link_vnets
+from aksegress.desired.cross_vnet_access import cross_vnet_access, hub_requests_ahead, retired, zone_link_id, zone_link_vnets
 from aksegress.intent import as_intended, reachability
 from aksegress.live import environment_resources
 from aksegress.netmodel.render import HOP_COLUMNS, hop_rows
@@ -102,5 +102,6 @@ STEP = StepSpec(
     tables={"links": links_table, "access rules": rules_table, "probes": probes_table, "trace": trace_table,
             "reachability": reachability_table},
     checks=checks,
+    ahead=hub_requests_ahead,
     retired=retired,
 )

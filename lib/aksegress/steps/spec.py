@@ -22,6 +22,9 @@ class StepSpec:
     tables: dict[str, Callable] = field(default_factory=dict)
     checks: Callable[[object], list[Verdict]] | None = None
     precheck: Callable[[object, object], None] | None = None
+    ahead: Callable[[object, object], list[Desired]] | None = None
+    """The part of ``desired`` that needs no fact the step waits for (a cluster not yet built): what a change request
+    for an existing hub can already ask for."""
     retired: Callable[[object, object], list[str]] | None = None
     """Ids (from the params and facts) of resources the step makes only for params entries that are now gone: deleted
     when this environment made them."""
