@@ -3,7 +3,7 @@
 A step needs `{type}/write` and `{type}/read` on each resource its desired state holds, the linked `join`/`peer`
 action on every resource a body references (`aksegress.rbac_actions`), and the few actions it sends beside its
 writes (cluster credentials, run-command). In an existing hub, what the params leave to the hub's owners (a change
-request) needs no write there, nor its linked actions; reading the hub is still needed. Every step reads the
+request) needs no write there, nor its linked actions, only the read the plan sends to see whether the owners made it. Every step reads the
 environment's resource groups and the node resource groups of its clusters the way the connectivity model does, and
 the role allows every type the model reads in every such group, though a run lists a type only where the group holds
 one (`MODEL_READS`): what a group holds is not only what the runbook writes (a user's own NSG, the NSG AKS makes in a
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from aksegress import arm_ids
 from aksegress.desired.common import HubFacts, hub_of
-from aksegress.desired.cross_vnet_access import access_rules, test_vms, zone_links
+from aksegress.desired.cross_vnet_access import access_rules, run_command_rules, test_vms, zone_links
 from aksegress.desired.private_aks import cluster_id
 from aksegress.existing_hub import requested
 from aksegress.facts import ClusterFacts
@@ -83,21 +83,23 @@ class _PlannedFacts:
 def _desired(spec, params) -> list:
     facts = _PlannedFacts(params)
     if spec.number == "08":
-        wanted = test_vms(params, "ssh-rsa placeholder") + zone_links(params, facts) + access_rules(params, facts)
-    else:
-        wanted = spec.desired(params, facts)
-    return [d for d in wanted if not requested(params, d)]
+        return (test_vms(params, "ssh-rsa placeholder") + zone_links(params, facts) + access_rules(params, facts)
+                + run_command_rules(params))
+    return spec.desired(params, facts)
 
 
-def _written(step: str, desired) -> list[Need]:
+def _written(step: str, desired, *, by_owners: bool = False) -> list[Need]:
+    """Write, read and linked actions for one desired resource; only the read when the hub's owners write it (the plan
+    still reads it, to see whether they applied the change request)."""
     rid = arm_ids.parse(desired.id)
     scope = resource_group_of(rid.scope if rid.scope else desired.id)
     arm_type = "Microsoft.Resources/subscriptions/resourceGroups" if rid.arm_type == "Microsoft.Resources/resourceGroups" \
         else rid.arm_type
-    needs = [Need(step, f"{arm_type}/write", scope)]
-    if arm_type != "Microsoft.Resources/subscriptions/resourceGroups":
-        needs.append(Need(step, f"{arm_type}/read", scope))
-    return needs + [Need(step, action, resource_group_of(target)) for action, target in linked_actions(desired.body)]
+    read = [] if arm_type == "Microsoft.Resources/subscriptions/resourceGroups" else [Need(step, f"{arm_type}/read", scope)]
+    if by_owners:
+        return read
+    return [Need(step, f"{arm_type}/write", scope), *read] + [Need(step, action, resource_group_of(target))
+                                                              for action, target in linked_actions(desired.body)]
 
 
 def _observed_groups(params) -> list[str]:
@@ -129,12 +131,29 @@ def _reads(step: str, params) -> list[Need]:
     return needs
 
 
+def _deleted(params, steps) -> list[Need]:
+    """Teardown (99): the delete, and the read, of everything the other steps write, resource groups included; what the
+    hub's owners made is left to them."""
+    needs = []
+    for desired in (d for spec in steps for d in _desired(spec, params) if not requested(params, d)):
+        rid = arm_ids.parse(desired.id)
+        if rid.arm_type == "Microsoft.Resources/resourceGroups":
+            needs.append(Need("99", "Microsoft.Resources/subscriptions/resourceGroups/delete", desired.id))
+        else:
+            scope = resource_group_of(rid.scope if rid.scope else desired.id)
+            needs += [Need("99", f"{rid.arm_type}/delete", scope), Need("99", f"{rid.arm_type}/read", scope)]
+    return needs
+
+
 def declared_needs(params, steps) -> list[Need]:
-    """Every (step, action, scope) the steps need for these params, sorted, without repeats."""
+    """Every (step, action, scope) the steps need for these params, sorted, without repeats; teardown, when among
+    them, needs to delete what the others write."""
     found: set[Need] = set()
     for spec in steps:
         found.update(_reads(spec.number, params))
         found.update(_operations(spec.number, params))
+        if spec.number == "99":
+            found.update(_deleted(params, [s for s in steps if s.number != "99"]))
         for desired in _desired(spec, params):
-            found.update(_written(spec.number, desired))
+            found.update(_written(spec.number, desired, by_owners=requested(params, desired)))
     return sorted(found)

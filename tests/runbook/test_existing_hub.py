@@ -32,8 +32,20 @@ def _app_params(folder: Path, writes: list[str]) -> Path:
     return path
 
 
-def _run(world, params: Path, *extra: str):
-    return aksegress(*extra or ("run",), "--params", str(params), "--connection-file", str(world["connection"]), cwd=world["project"])
+def _run(world, params: Path, *extra: str, connection: Path | None = None):
+    return aksegress(*extra or ("run",), "--params", str(params), "--connection-file", str(connection or world["connection"]),
+                     cwd=world["project"])
+
+
+def _app_team_principal(world, params: Path) -> Path:
+    """A service principal for app-team with exactly what `aksegress permissions --grant-to` gives it (no write in the
+    hub), made as a platform team would: `aksegress emulator principal`, then the grant by the subscriptions' owner."""
+    made = aksegress("emulator", "principal", "--connection-file", str(world["connection"]), "--name", "app-team",
+                     "--out", str(world["folder"] / "app-team-principal.json"), cwd=world["project"])
+    assert made.returncode == 0, made.stdout + made.stderr
+    granted = _run(world, params, "permissions", "--grant-to", json.loads(made.stdout)["objectId"])
+    assert granted.returncode == 0, granted.stdout + granted.stderr
+    return world["folder"] / "app-team-principal.json"
 
 
 def _clients(world, subscription: str) -> Clients:
@@ -64,8 +76,8 @@ def apply_as_hub_owner(world, request_file: Path) -> list[str]:
     return [r["id"] for r in document["requests"]]
 
 
-def _doctor(world, params) -> dict:
-    done = _run(world, params, "doctor", "--json")
+def _doctor(world, params, connection: Path | None = None) -> dict:
+    done = _run(world, params, "doctor", "--json", connection=connection)
     assert done.returncode in (0, 1), done.stdout[-2000:] + done.stderr
     return json.loads(done.stdout)
 
@@ -97,19 +109,20 @@ def hub_world(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def joined(hub_world):
-    """app-team with ``hub.writes: []``: each run that waits has its change request applied by the hub's owners, until
-    a run completes; what each run saw is kept for the tests."""
+    """app-team with ``hub.writes: []``, signed in as a principal that may not write in the hub: each run that waits
+    has its change request applied by the hub's owners, until a run completes; what each run saw is kept for the tests."""
     world = hub_world("joined")
     params = _app_params(world["folder"], [])
     world["params"], world["runs"], world["applied"] = params, [], []
+    world["app_team"] = _app_team_principal(world, params)
     for _ in range(4):
-        done = _run(world, params)
+        done = _run(world, params, connection=world["app_team"])
         run_dir = _latest_run(world, "app-team")
         world["runs"].append({"done": done, "dir": run_dir, "etags": hub_etags(world)})
         if done.returncode != WAITING_EXIT:
             break
         world["applied"].append(apply_as_hub_owner(world, run_dir / "change-request.json"))
-    world["app_team_doctor"] = _doctor(world, params)
+    world["app_team_doctor"] = _doctor(world, params, world["app_team"])
     world["hub_team_doctor_after"] = _doctor(world, DATA / "hub-team.yaml")
     world["etags_joined"] = hub_etags(world)
     return world
@@ -209,7 +222,7 @@ def test_with_peerings_and_rule_groups_writable_one_run_completes_and_other_grou
 
 
 def test_teardown_leaves_the_hub_as_it_was_and_lists_what_the_owners_made_for_them_to_remove(joined):
-    done = _run(joined, joined["params"], "teardown", "--yes")
+    done = _run(joined, joined["params"], "teardown", "--yes", connection=joined["app_team"])
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     removal = json.loads((_latest_run(joined, "app-team") / "change-request.json").read_text())
     requested = sorted(rid.lower() for batch in joined["applied"] for rid in batch)

@@ -138,9 +138,12 @@ def granted_world(principal_world):
     return principal_world
 
 
-def test_a_principal_given_what_grant_to_creates_completes_a_full_run(granted_world):
+def test_a_principal_given_what_grant_to_creates_completes_a_full_run_and_its_teardown(granted_world):
     done = run_all(granted_world["connection"], granted_world["folder"] / "run")
     assert done.returncode == 0, done.stdout[-3000:]
+    removed = aksegress("teardown", "--params", "params/local.yaml", "--connection-file", str(granted_world["connection"]),
+                        "--yes", "--output", str(granted_world["folder"] / "teardown"), cwd=world_project(granted_world["folder"]))
+    assert removed.returncode == 0, removed.stdout[-3000:]
 
 
 @pytest.fixture

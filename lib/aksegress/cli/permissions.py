@@ -91,7 +91,7 @@ def grant(runbook, plan: dict, principal: str) -> list[str]:
 
 def permissions_main(args_list: list[str], params_file) -> int:
     from aksegress.params import load_params
-    from aksegress.steps import all_steps
+    from aksegress.steps import all_steps, teardown_spec
 
     args = _parser().parse_args(args_list)
     params = load_params(params_file(args))
@@ -100,7 +100,7 @@ def permissions_main(args_list: list[str], params_file) -> int:
         from aksegress.runbook import Runbook
 
         runbook = Runbook.open(params_file=str(params_file(args)), connection_file=args.connection_file)
-    plan = role_plan(params, all_steps(), existing_groups(runbook.clients, params) if runbook else None)
+    plan = role_plan(params, [*all_steps(), teardown_spec()], existing_groups(runbook.clients, params) if runbook else None)
     print(json.dumps(plan, indent=2) if args.json else _text(plan))
     if runbook:
         for line in grant(runbook, plan, args.grant_to):
