@@ -18,11 +18,9 @@ from aksegress.desired.firewall_rules import EGRESS_GROUP, cluster_sources
 from aksegress.errors import MissingFact, ParamsError
 from aksegress.facts import hub_facts_of
 from aksegress.kinds import FIREWALL, FIREWALL_POLICY, RULE_COLLECTION_GROUP, VIRTUAL_NETWORK, ZONE_LINK
-from aksegress.params.models import HUB_WRITES
+from aksegress.params.models import DNS_LINKS, PEERINGS, RULE_GROUPS
 
 __all__ = ["PEERINGS", "RULE_GROUPS", "DNS_LINKS", "check_existing_hub", "hub_need", "requested"]
-
-PEERINGS, RULE_GROUPS, DNS_LINKS = HUB_WRITES
 
 
 def hub_need(params, desired) -> str | None:

@@ -3,8 +3,8 @@
 A step needs `{type}/write` and `{type}/read` on each resource its desired state holds, the linked `join`/`peer`
 action on every resource a body references (`aksegress.rbac_actions`), and the few actions it sends beside its
 writes (cluster credentials, run-command). In an existing hub, what the params leave to the hub's owners (a change
-request) needs no write there, nor its linked actions, only the read the plan sends to see whether the owners made it. Every step reads the
-environment's resource groups and the node resource groups of its clusters the way the connectivity model does, and
+request) needs no write there, nor its linked actions, only the read the plan sends to see whether the owners made
+it. Every step reads the environment's resource groups and the node resource groups of its clusters the way the connectivity model does, and
 the role allows every type the model reads in every such group, though a run lists a type only where the group holds
 one (`MODEL_READS`): what a group holds is not only what the runbook writes (a user's own NSG, the NSG AKS makes in a
 node resource group on Azure), and a refused list would leave the model blind to it. Scopes are resource groups:
@@ -88,14 +88,22 @@ def _desired(spec, params) -> list:
     return spec.desired(params, facts)
 
 
+_GROUP = "Microsoft.Resources/subscriptions/resourceGroups"
+
+
+def _type_and_scope(desired) -> tuple[str, str]:
+    """The type RBAC names a desired resource's actions by, and the resource group (or the group itself) they apply at."""
+    rid = arm_ids.parse(desired.id)
+    if rid.arm_type == "Microsoft.Resources/resourceGroups":
+        return _GROUP, desired.id
+    return rid.arm_type, resource_group_of(rid.scope if rid.scope else desired.id)
+
+
 def _written(step: str, desired, *, by_owners: bool = False) -> list[Need]:
     """Write, read and linked actions for one desired resource; only the read when the hub's owners write it (the plan
     still reads it, to see whether they applied the change request)."""
-    rid = arm_ids.parse(desired.id)
-    scope = resource_group_of(rid.scope if rid.scope else desired.id)
-    arm_type = "Microsoft.Resources/subscriptions/resourceGroups" if rid.arm_type == "Microsoft.Resources/resourceGroups" \
-        else rid.arm_type
-    read = [] if arm_type == "Microsoft.Resources/subscriptions/resourceGroups" else [Need(step, f"{arm_type}/read", scope)]
+    arm_type, scope = _type_and_scope(desired)
+    read = [] if arm_type == _GROUP else [Need(step, f"{arm_type}/read", scope)]
     if by_owners:
         return read
     return [Need(step, f"{arm_type}/write", scope), *read] + [Need(step, action, resource_group_of(target))
@@ -136,12 +144,8 @@ def _deleted(params, steps) -> list[Need]:
     hub's owners made is left to them."""
     needs = []
     for desired in (d for spec in steps for d in _desired(spec, params) if not requested(params, d)):
-        rid = arm_ids.parse(desired.id)
-        if rid.arm_type == "Microsoft.Resources/resourceGroups":
-            needs.append(Need("99", "Microsoft.Resources/subscriptions/resourceGroups/delete", desired.id))
-        else:
-            scope = resource_group_of(rid.scope if rid.scope else desired.id)
-            needs += [Need("99", f"{rid.arm_type}/delete", scope), Need("99", f"{rid.arm_type}/read", scope)]
+        arm_type, scope = _type_and_scope(desired)
+        needs += [Need("99", f"{arm_type}/delete", scope)] + ([] if arm_type == _GROUP else [Need("99", f"{arm_type}/read", scope)])
     return needs
 
 

@@ -21,7 +21,7 @@ from aksegress.desired.firewall import firewall_id, policy_id
 from aksegress.errors import MissingFact
 from aksegress.layout import ssh_dir
 from aksegress.local_keys import ssh_public_key
-from aksegress.params.models import HUB_WRITES
+from aksegress.params.models import RULE_GROUPS
 from aksegress.plan import Desired
 
 ACCESS_GROUP = "spoke-access"
@@ -126,7 +126,7 @@ def asks_for_cluster_subnet(params) -> bool:
     """Whether network access rules name the cluster's subnet instead of its API server's address: so in an existing
     hub whose owners write the rule groups, since AKS places the API server's private endpoint in the cluster subnet
     and gives it an address only at create, and the owners' one change request must not wait for the cluster."""
-    return params.api_access_rule != "application" and params.hub.existing and not params.hub.may_write(HUB_WRITES[1])
+    return params.api_access_rule != "application" and params.hub.existing and not params.hub.may_write(RULE_GROUPS)
 
 
 def access_rule(params, facts, rule) -> dict:

@@ -191,24 +191,24 @@ class Arm(LongRunningOperations):
 
     def patch_resource(self, arm_path: ArmPath, request: ArmRequest, handler: ResourceHandler) -> ArmResponse:
         self.check_scope(arm_path)
-        existing = self.get(arm_path.id)
-        if existing is None:
-            raise self._missing(arm_path)
-        self.check_not_busy(existing.id, handler, request)
-        refused = self._precondition(request, existing.id, existing, handler)
-        if refused is not None:
-            return refused
         patch = request.json()
-        body = _merge(json.loads(json.dumps(self.render(existing))), patch)
-        body = handler.validate(self, self._base_fields(body, existing.id, handler, existing), existing)
-        if not handler.accepted_writes:
-            if handler.etag_format:
-                body["etag"] = handler.etag_format.format(uuid.uuid4())
-            record = Record(existing.id, handler.type, body)
-            with self.store.transaction():
+        with self.store.transaction():  # as for a PUT: decide on what was read before another write may change it
+            existing = self.get(arm_path.id)
+            if existing is None:
+                raise self._missing(arm_path)
+            self.check_not_busy(existing.id, handler, request)
+            refused = self._precondition(request, existing.id, existing, handler)
+            if refused is not None:
+                return refused
+            body = _merge(json.loads(json.dumps(self.render(existing))), patch)
+            body = handler.validate(self, self._base_fields(body, existing.id, handler, existing), existing)
+            if not handler.accepted_writes:
+                if handler.etag_format:
+                    body["etag"] = handler.etag_format.format(uuid.uuid4())
+                record = Record(existing.id, handler.type, body)
                 handler.write(self, record, existing)
-            return ArmResponse(200, self.render(record))
-        return self._write(request, handler, Record(existing.id, handler.type, body), existing, 200)
+                return ArmResponse(200, self.render(record))
+            return self._write(request, handler, Record(existing.id, handler.type, body), existing, 200)
 
     def _write(self, request: ArmRequest, handler: ResourceHandler, record: Record, existing: Record | None,
                status: int) -> ArmResponse:

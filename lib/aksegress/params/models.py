@@ -162,6 +162,7 @@ class Site(_Model):
 
 
 HUB_WRITES = ("peerings", "rule_collection_groups", "dns_links")
+PEERINGS, RULE_GROUPS, DNS_LINKS = HUB_WRITES
 """What an environment may write in an existing hub: the hub side of its peerings, its own rule collection groups in
 the hub's policy, links of its clusters' zones to the hub VNet."""
 READ_FROM_AZURE = ("vnet.address_space", "subnets", "firewall.dns_proxy", "firewall.tier", "firewall.threat_intel", "vpn_gateway")
