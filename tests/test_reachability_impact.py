@@ -6,6 +6,7 @@ import pytest
 
 from aksegress.impact import reachability_impact
 from aksegress.params import load_params
+from aksegress.plan_files import run_impact
 from tests.netmodel.estate import app_rule, collection, rcg
 from tests.ui.estates import LOCAL_PARAMS, local_estate
 
@@ -34,3 +35,39 @@ def test_a_subnet_put_without_its_route_table_closes_the_flows_from_it(params):
     body = {"properties": {"addressPrefix": str(subnet.prefixes[0])}}
     impact = reachability_impact(params, snap, [("update", subnet.id, body)])
     assert _flows(impact.closes) == [("vm-spoke2", "privateaksspoke1")] and impact.opens == []
+
+
+def _egress(flows) -> list[tuple[str, bool]]:
+    return sorted({(f.source, f.around_firewall) for f in flows if f.kind == "egress"})
+
+
+def _default_route_to_the_internet(params):
+    snap = local_estate().snapshot()
+    table = snap.route_tables[snap.find_subnet("vnet-spoke1/aks").route_table_id]
+    body = {"location": "eastus2", "properties": {"routes": [
+        {"name": "r0", "properties": {"addressPrefix": "0.0.0.0/0", "nextHopType": "Internet"}}]}}
+    return reachability_impact(params, snap, [("update", table.id, body)])
+
+
+def test_a_default_route_to_the_internet_moves_that_subnets_egress_around_the_firewall(params):
+    impact = _default_route_to_the_internet(params)
+    assert _egress(impact.closes) == [("vnet-spoke1/aks", False)] and _egress(impact.opens) == [("vnet-spoke1/aks", True)]
+    assert [line for line in impact.lines() if line.endswith("around the firewall")] == [
+        "opens egress vnet-spoke1/aks -> " + ", ".join(f"{f.destination} {f.protocol}/{f.port}" for f in impact.opens) + " around the firewall"]
+
+
+def test_deleting_the_aks_egress_rule_group_closes_the_required_egress_of_every_cluster_subnet(params):
+    snap = local_estate().snapshot()
+    group = next(k for k in snap.raw if k.endswith("/rulecollectiongroups/aks-egress"))
+    impact = reachability_impact(params, snap, [("delete", group, None)])
+    assert _egress(impact.closes) == [("vnet-spoke1/aks", False), ("vnet-spoke2/aks", False), ("vnet-spoke3/aks", False)]
+    assert [line for line in impact.lines() if line.startswith("closes egress vnet-spoke2/aks -> ")] == [
+        "closes egress vnet-spoke2/aks -> " + ", ".join(f"{f.destination} {f.protocol}/{f.port}" for f in impact.closes
+                                                         if f.source == "vnet-spoke2/aks") + " (rule app-allow/aks-egress)"]
+    assert impact.opens == []
+
+
+def test_the_runs_impact_keeps_both_sides_of_egress_moved_around_the_firewall(params):
+    impact = _default_route_to_the_internet(params)
+    reach = run_impact([{"impact": impact.to_dict()}])
+    assert len(reach["opens"]) == len(impact.opens) > 0 and len(reach["closes"]) == len(impact.closes) > 0

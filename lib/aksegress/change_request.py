@@ -133,7 +133,7 @@ def _markdown(doc: dict) -> str:
     if doc.get("for"):
         out += ["", "## What it is for", "", *(f"- {line}" for line in doc["for"])]
     if doc.get("opens"):
-        out += ["", "## Flows it enables", "", "Between the test VMs and clusters that exist now (the rest open as they are built):", "",
+        out += ["", "## Flows it enables", "", "Between the test VMs, cluster subnets and clusters that exist now (the rest open as they are built):", "",
                 *(f"- {line}" for line in doc["opens"])]
     out += ["", "## Commands", "", "```bash", *doc["az"], "```", ""]
     if not removal:

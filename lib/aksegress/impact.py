@@ -1,7 +1,8 @@
-"""What a plan does to reachability: the intent matrix on the observed state, and on it with the plan laid over.
+"""What a plan does to reachability: the intent matrix and each cluster subnet's required egress, on the observed
+state and on it with the plan laid over.
 
 The plan's bodies are applied to the snapshot's ARM JSON in memory (nothing is sent), the connectivity model is
-rebuilt, and the cells whose delivery changed are listed as flows the plan opens or closes.
+rebuilt, and the cells and egress destinations whose delivery changed are listed as flows the plan opens or closes.
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from aksegress.egress_table import cluster_subnets
 from aksegress.impact_scope import affected_pairs
 from aksegress.intent import endpoints, reachability
 from aksegress.netmodel.arm_resources import flatten, norm_id, type_from_id
+from aksegress.netmodel.egress import BYPASS, FAIL, egress_readiness
 from aksegress.netmodel.matrix import Cell
 from aksegress.netmodel.snapshot import Snapshot
+from aksegress.plan_files import impact_lines
 
 __all__ = ["Flow", "Impact", "planned_snapshot", "reachability_impact", "touches_model"]
 
@@ -25,6 +29,11 @@ _MODEL_TYPES = frozenset(t.lower() for t in (
     "Microsoft.Network/azureFirewalls", "Microsoft.Network/firewallPolicies", "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
     "Microsoft.Network/virtualNetworkGateways", "Microsoft.Network/privateDnsZones", "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
     "Microsoft.Network/privateDnsZones/A", "Microsoft.Network/privateEndpoints", "Microsoft.ContainerService/managedClusters"))
+_EGRESS_TYPES = frozenset(t.lower() for t in (
+    "Microsoft.Network/virtualNetworks", "Microsoft.Network/virtualNetworks/subnets", "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+    "Microsoft.Network/routeTables", "Microsoft.Network/routeTables/routes", "Microsoft.Network/networkSecurityGroups",
+    "Microsoft.Network/networkSecurityGroups/securityRules", "Microsoft.Network/azureFirewalls", "Microsoft.Network/firewallPolicies",
+    "Microsoft.Network/firewallPolicies/ruleCollectionGroups", "Microsoft.Network/virtualNetworkGateways"))
 
 
 def touches_model(resource_id: str) -> bool:
@@ -34,20 +43,24 @@ def touches_model(resource_id: str) -> bool:
 
 @dataclass(frozen=True)
 class Flow:
-    """One flow to a cluster API server, as a reviewer reads it."""
+    """One flow as a reviewer reads it: to a cluster API server (``access``), or from a cluster subnet to a destination
+    AKS requires (``egress``), through the firewall or, ``around_firewall``, past it."""
 
     source: str
     destination: str
     protocol: str
     port: int
     rule: str | None = None
+    kind: str = "access"
+    around_firewall: bool = False
 
     def __str__(self) -> str:
-        return f"{self.source} -> {self.destination} {self.protocol}/{self.port}" + (f" (rule {self.rule})" if self.rule else "")
+        how = " around the firewall" if self.around_firewall else (f" (rule {self.rule})" if self.rule else "")
+        return f"{'egress ' if self.kind == 'egress' else ''}{self.source} -> {self.destination} {self.protocol}/{self.port}{how}"
 
     def to_dict(self) -> dict:
-        return {"source": self.source, "destination": self.destination, "protocol": self.protocol, "port": self.port, "rule": self.rule,
-                "flow": str(self)}
+        return {"kind": self.kind, "source": self.source, "destination": self.destination, "protocol": self.protocol, "port": self.port,
+                "rule": self.rule, "around_firewall": self.around_firewall, "flow": str(self)}
 
 
 @dataclass
@@ -58,7 +71,7 @@ class Impact:
     closes: list[Flow] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        return [f"opens {f}" for f in self.opens] + [f"closes {f}" for f in self.closes] or ["opens nothing, closes nothing"]
+        return impact_lines(self.to_dict())
 
     def summary(self) -> str:
         return "; ".join(self.lines())
@@ -113,8 +126,9 @@ def _lay_over(resources: dict[str, dict], rid: str, flattened: dict[str, dict]) 
 
 
 def reachability_impact(params, snap: Snapshot, changes: Iterable[tuple[str, str, dict | None]]) -> Impact:
-    """The flows ``changes`` open and close, by the one reachability matrix of ``aksegress.intent``; only the cells
-    the changed resources can reach are traced, on both sides."""
+    """The flows ``changes`` open and close: by the one reachability matrix of ``aksegress.intent`` (only the cells
+    the changed resources can reach are traced, on both sides), then by the one egress verdict of each declared
+    cluster subnet, when a change is of a type egress depends on."""
     changes = list(changes)
     after_snap = planned_snapshot(snap, changes)
     if after_snap is None:
@@ -131,7 +145,26 @@ def reachability_impact(params, snap: Snapshot, changes: Iterable[tuple[str, str
             opens.append(_flow(now))
         elif was_on and not now_on:
             closes.append(_flow(was))
+    if any(type_from_id(rid).lower() in _EGRESS_TYPES for _, rid, _ in changes):
+        was, now = _egress_flows(params, snap), _egress_flows(params, after_snap)
+        opens += [f for key, f in now.items() if key not in was or was[key].around_firewall != f.around_firewall]
+        closes += [f for key, f in was.items() if key not in now or now[key].around_firewall != f.around_firewall]
     return Impact(opens, closes)
+
+
+def _egress_flows(params, snap: Snapshot) -> dict[tuple, Flow]:
+    """Each required (or conditional) egress destination the declared cluster subnets reach, by the egress verdict; a
+    subnet the model cannot place (absent, or planned before its VNet exists, as in a plan-only run) reaches none."""
+    flows = {}
+    for _, subnet_id in cluster_subnets(params):
+        subnet = snap.subnets.get(norm_id(subnet_id))
+        if subnet is None or subnet.vnet_id not in snap.vnets:
+            continue
+        for row in egress_readiness(snap, subnet).rows:
+            if row["status"] != FAIL:
+                flows[(row["subnet"], row["probe"], row["protocol"], row["port"])] = Flow(
+                    row["subnet"], row["probe"], row["protocol"], row["port"], row["rule"] or None, "egress", row["status"] == BYPASS)
+    return flows
 
 
 def _flow(cell: Cell) -> Flow:

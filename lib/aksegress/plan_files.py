@@ -32,7 +32,18 @@ def plan_document(record: dict) -> dict:
 
 
 def impact_lines(reach: dict) -> list[str]:
-    lines = [f"opens {f['flow']}" for f in reach.get("opens", [])] + [f"closes {f['flow']}" for f in reach.get("closes", [])]
+    """One line per flow to an API server; egress one line per subnet and way out (through which rule, or around the
+    firewall), since a subnet reaches many destinations AKS requires."""
+    lines = []
+    for verb in ("opens", "closes"):
+        egress: dict[tuple[str, str], list[str]] = {}
+        for flow in reach.get(verb, []):
+            if flow.get("kind") != "egress":
+                lines.append(f"{verb} {flow['flow']}")
+                continue
+            how = " around the firewall" if flow.get("around_firewall") else (f" (rule {flow['rule']})" if flow.get("rule") else "")
+            egress.setdefault((flow["source"], how), []).append(f"{flow['destination']} {flow['protocol']}/{flow['port']}")
+        lines += [f"{verb} egress {source} -> {', '.join(destinations)}{how}" for (source, how), destinations in egress.items()]
     return lines or ["opens nothing, closes nothing"]
 
 
@@ -82,4 +93,4 @@ def _verdict(doc: dict) -> str:
 
 
 def _key(flow: dict) -> str:
-    return f"{flow.get('source')}|{flow.get('destination')}|{flow.get('protocol')}|{flow.get('port')}"
+    return f"{flow.get('source')}|{flow.get('destination')}|{flow.get('protocol')}|{flow.get('port')}|{bool(flow.get('around_firewall'))}"
