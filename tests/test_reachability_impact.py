@@ -71,3 +71,19 @@ def test_the_runs_impact_keeps_both_sides_of_egress_moved_around_the_firewall(pa
     impact = _default_route_to_the_internet(params)
     reach = run_impact([{"impact": impact.to_dict()}])
     assert len(reach["opens"]) == len(impact.opens) > 0 and len(reach["closes"]) == len(impact.closes) > 0
+
+
+def _new_peering(snap, local: str, remote: str) -> tuple[str, str, dict]:
+    local_id, remote_id = (snap.find_vnet(name).id for name in (local, remote))
+    return ("create", f"{local_id}/virtualNetworkPeerings/{local}-to-{remote}-new",
+            {"properties": {"remoteVirtualNetwork": {"id": remote_id}, "allowVirtualNetworkAccess": True}})
+
+
+def test_a_peering_planned_with_its_reverse_is_connected_as_azure_reports_it_and_alone_only_initiated():
+    from aksegress.impact import planned_snapshot
+
+    snap = local_estate().snapshot()
+    both = planned_snapshot(snap, [_new_peering(snap, "vnet-spoke1", "vnet-spoke2"), _new_peering(snap, "vnet-spoke2", "vnet-spoke1")])
+    alone = planned_snapshot(snap, [_new_peering(snap, "vnet-spoke1", "vnet-spoke3")])
+    assert sorted(p.state for p in both.peerings.values() if p.name.endswith("-new")) == ["Connected", "Connected"]
+    assert [p.state for p in alone.peerings.values() if p.name.endswith("-new")] == ["Initiated"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from aksegress.desired.common import subnet_id
-from aksegress.netmodel.egress import EgressReadiness, egress_readiness
+from aksegress.netmodel.arm_resources import norm_id
+from aksegress.netmodel.egress import FAIL, EgressReadiness, egress_readiness
 from aksegress.netmodel.snapshot import Snapshot
 
 __all__ = ["cluster_subnets", "egress_readiness_table", "readiness_by_spoke"]
@@ -19,8 +20,20 @@ def cluster_subnets(params) -> list[tuple[str, str]]:
 
 
 def readiness_by_spoke(params, snap: Snapshot) -> dict[str, EgressReadiness]:
-    """The model's egress readiness of each declared cluster subnet, keyed by spoke."""
-    return {key: egress_readiness(snap, subnet) for key, subnet in cluster_subnets(params)}
+    """The model's egress readiness of each declared cluster subnet, keyed by spoke; a subnet that does not exist
+    (yet, as in a plan-only run before step 01 was applied) is not ready, and says so."""
+    return {key: _readiness(snap, subnet) for key, subnet in cluster_subnets(params)}
+
+
+def _readiness(snap: Snapshot, subnet_id_: str) -> EgressReadiness:
+    subnet = snap.subnets.get(norm_id(subnet_id_))
+    if subnet is not None and subnet.vnet_id in snap.vnets:
+        return egress_readiness(snap, subnet)
+    parts = subnet_id_.rstrip("/").split("/")
+    where = f"{parts[-3]}/{parts[-1]}"
+    reason = "the subnet does not exist yet (step 01 creates it)"
+    return EgressReadiness(f"subnet {where}", [where], False, missing=[reason],
+                           rows=[{"subnet": where, "status": FAIL, "disposition": "ABSENT", "reason": reason}])
 
 
 def egress_readiness_table(params, snap: Snapshot, *, per_destination: bool = False) -> pd.DataFrame:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from aksegress.egress_table import cluster_subnets
+from aksegress.egress_table import readiness_by_spoke
 from aksegress.impact_scope import affected_pairs
 from aksegress.intent import endpoints, reachability
-from aksegress.netmodel.arm_resources import flatten, norm_id, type_from_id
-from aksegress.netmodel.egress import BYPASS, FAIL, egress_readiness
+from aksegress.netmodel.arm_resources import flatten, norm_id, ref_id, type_from_id
+from aksegress.netmodel.egress import BYPASS, FAIL
 from aksegress.netmodel.matrix import Cell
 from aksegress.netmodel.snapshot import Snapshot
 from aksegress.plan_files import impact_lines
@@ -29,6 +29,7 @@ _MODEL_TYPES = frozenset(t.lower() for t in (
     "Microsoft.Network/azureFirewalls", "Microsoft.Network/firewallPolicies", "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
     "Microsoft.Network/virtualNetworkGateways", "Microsoft.Network/privateDnsZones", "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
     "Microsoft.Network/privateDnsZones/A", "Microsoft.Network/privateEndpoints", "Microsoft.ContainerService/managedClusters"))
+_PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
 _EGRESS_TYPES = frozenset(t.lower() for t in (
     "Microsoft.Network/virtualNetworks", "Microsoft.Network/virtualNetworks/subnets", "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
     "Microsoft.Network/routeTables", "Microsoft.Network/routeTables/routes", "Microsoft.Network/networkSecurityGroups",
@@ -110,7 +111,21 @@ def planned_snapshot(snap: Snapshot, changes: Iterable[tuple[str, str, dict | No
         _lay_over(resources, rid, flatten([after]))
     if not touched:
         return None
+    _connect_new_peerings(resources)
     return Snapshot(resources, snap.gateway_prefixes, snap.service_tags, shared=snap.shared)
+
+
+def _connect_new_peerings(resources: dict[str, dict]) -> None:
+    """A peering created with no state yet is ``Connected`` once its reverse exists, as Azure reports it, else
+    ``Initiated``: the plan cannot send the state, Azure decides it."""
+    peerings = {rid: r for rid, r in resources.items() if r.get("_type") == _PEERING}
+    pairs = {(rid.split("/virtualnetworkpeerings/")[0], norm_id(ref_id(r["properties"].get("remoteVirtualNetwork")))) for rid, r in peerings.items()}
+    for rid, peering in peerings.items():
+        if peering["properties"].get("peeringState"):
+            continue
+        local, remote = rid.split("/virtualnetworkpeerings/")[0], norm_id(ref_id(peering["properties"].get("remoteVirtualNetwork")))
+        state = "Connected" if (remote, local) in pairs else "Initiated"
+        resources[rid] = {**peering, "properties": {**peering["properties"], "peeringState": state}}
 
 
 def _lay_over(resources: dict[str, dict], rid: str, flattened: dict[str, dict]) -> None:
@@ -153,18 +168,10 @@ def reachability_impact(params, snap: Snapshot, changes: Iterable[tuple[str, str
 
 
 def _egress_flows(params, snap: Snapshot) -> dict[tuple, Flow]:
-    """Each required (or conditional) egress destination the declared cluster subnets reach, by the egress verdict; a
-    subnet the model cannot place (absent, or planned before its VNet exists, as in a plan-only run) reaches none."""
-    flows = {}
-    for _, subnet_id in cluster_subnets(params):
-        subnet = snap.subnets.get(norm_id(subnet_id))
-        if subnet is None or subnet.vnet_id not in snap.vnets:
-            continue
-        for row in egress_readiness(snap, subnet).rows:
-            if row["status"] != FAIL:
-                flows[(row["subnet"], row["probe"], row["protocol"], row["port"])] = Flow(
-                    row["subnet"], row["probe"], row["protocol"], row["port"], row["rule"] or None, "egress", row["status"] == BYPASS)
-    return flows
+    """Each required (or conditional) egress destination the declared cluster subnets reach, by the egress verdict."""
+    return {(row["subnet"], row["probe"], row["protocol"], row["port"]):
+            Flow(row["subnet"], row["probe"], row["protocol"], row["port"], row["rule"] or None, "egress", row["status"] == BYPASS)
+            for verdict in readiness_by_spoke(params, snap).values() for row in verdict.rows if row["status"] != FAIL}
 
 
 def _flow(cell: Cell) -> Flow:

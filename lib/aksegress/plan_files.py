@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-__all__ = ["impact_lines", "plan_document", "plan_markdown", "plan_summary_lines", "run_impact", "write_plan_files"]
+KNOWN_AFTER_APPLY = "known after apply"
+"""A plan-only step that needs what an earlier step of the same plan creates (a cluster, its DNS record): Terraform's
+"(known after apply)". The plan goes on; the step is planned by the first run after that step was applied."""
+
+__all__ = ["KNOWN_AFTER_APPLY", "impact_lines", "plan_document", "plan_markdown", "plan_summary_lines", "plan_verdict", "run_impact", "write_plan_files"]
 
 
 def run_impact(steps: list[dict]) -> dict:
@@ -28,7 +32,10 @@ def plan_document(record: dict) -> dict:
     changes = [{k: c.get(k) for k in ("step", "action", "operation", "type", "id", "name", "diff")}
                for s in record.get("steps", []) for c in s.get("changes", {}).get("plan", [])]
     return {"environment": record.get("environment"), "target": record.get("target"), "params_sha256": record.get("params_sha256"),
-            "commit": record.get("commit"), "status": record.get("status"), "changes": changes, "reachability": run_impact(record.get("steps", []))}
+            "commit": record.get("commit"), "status": record.get("status"), "changes": changes, "reachability": run_impact(record.get("steps", [])),
+            "known_after_apply": [{"step": s["name"], "why": f"{(s.get('error') or {}).get('evalue')}; "
+                                                             f"{(s.get('error') or {}).get('next', '').removeprefix('Next: ')}"}
+                                  for s in record.get("steps", []) if s.get("status") == KNOWN_AFTER_APPLY]}
 
 
 def impact_lines(reach: dict) -> list[str]:
@@ -50,7 +57,7 @@ def impact_lines(reach: dict) -> list[str]:
 def plan_summary_lines(record: dict) -> list[str]:
     """The plan as the terminal prints it: the verdict, the reachability impact, then one line per change."""
     doc = plan_document(record)
-    lines = [_verdict(doc), *(f"  reachability: {line}" for line in impact_lines(doc["reachability"]))]
+    lines = [plan_verdict(doc), *(f"  reachability: {line}" for line in impact_lines(doc["reachability"]))]
     lines += [f"  {_SYMBOL.get(c['action'], '?')} {c['step']}: {c['action']}{_TAGS_ONLY * (c['operation'] == 'tags')} {c['type']} {c['name']}"
               for c in doc["changes"]]
     return lines
@@ -59,8 +66,11 @@ def plan_summary_lines(record: dict) -> list[str]:
 def plan_markdown(record: dict) -> str:
     """plan.md: a short summary fit for a pull-request comment or a CI job summary."""
     doc = plan_document(record)
-    out = [f"## aksegress plan: {record.get('environment')} ({record.get('target')})", "", f"**{_verdict(doc)}**", "",
+    out = [f"## aksegress plan: {record.get('environment')} ({record.get('target')})", "", f"**{plan_verdict(doc)}**", "",
            "### Reachability impact", "", *(f"- {line}" for line in impact_lines(doc["reachability"])), ""]
+    if doc["known_after_apply"]:
+        out += ["### Known after apply", "", "Planned by the first run after the step they need is applied:", "",
+                *(f"- {s['step']}: {s['why']}" for s in doc["known_after_apply"]), ""]
     by_step: dict[str, list[dict]] = {}
     for change in doc["changes"]:
         by_step.setdefault(change["step"], []).append(change)
@@ -85,11 +95,13 @@ _TAGS_ONLY = " (tags only)"
 _SYMBOL = {"create": "+", "update": "~", "delete": "-", "exists (not created here)": "!", "requested of the hub owners": ">"}
 
 
-def _verdict(doc: dict) -> str:
+def plan_verdict(doc: dict) -> str:
+    """The plan's one-line verdict, as the terminal, plan.md and the run's index say it."""
     n = len(doc["changes"])
     if doc.get("status") == "failed":
         return f"failed: the plan is incomplete ({n} change(s) found before the failure)"
-    return f"drift: {n} change(s)" if n else "no drift"
+    later = f"; {len(doc['known_after_apply'])} step(s) known after apply" if doc.get("known_after_apply") else ""
+    return (f"drift: {n} change(s)" if n else "no drift") + later
 
 
 def _key(flow: dict) -> str:

@@ -18,6 +18,7 @@ from html import escape
 from pathlib import Path
 
 from aksegress.errors import WaitingForHubOwners
+from aksegress.plan_files import KNOWN_AFTER_APPLY
 from aksegress.readable import value_text
 
 ERROR_ANCHOR = "papermill-error-cell"
@@ -148,11 +149,10 @@ def run_index_html(record: dict, scrubber: Scrubber | None = None) -> str:
     changes = "".join(_changes_block(s) for s in shown) or "<p>none</p>"
     impact = ""
     if plan_only:
-        from aksegress.plan_files import impact_lines, plan_document
+        from aksegress.plan_files import impact_lines, plan_document, plan_verdict
 
         doc = plan_document(record)
-        verdict = f"drift: {len(doc['changes'])} change(s)" if doc["changes"] else "no drift"
-        lead += f"<div class='verdict'><b>{escape(verdict)}</b></div>"
+        lead += f"<div class='verdict'><b>{escape(plan_verdict(doc))}</b></div>"
         impact = "<h2>Reachability impact</h2><ul>" + "".join(f"<li>{escape(x)}</li>" for x in impact_lines(doc["reachability"])) + "</ul>"
     facts = [("environment", record.get("environment")), ("target", record.get("target")), ("status", record.get("status")),
              ("who", who), ("acting as (Azure)", _identity(record.get("azure_identity") or {})),
@@ -233,7 +233,7 @@ def _step_row(step: dict, source: dict) -> str:
     ok = sum(bool(c.get("ok")) for c in checks)
     err = step.get("error") or {}
     error = (f'<a href="{_page(step)}#{ERROR_ANCHOR}">{escape(err.get("ename") or "")}: {escape(err.get("evalue") or "")}</a>'
-             if step.get("status") == "failed" else "")
+             if step.get("status") in ("failed", KNOWN_AFTER_APPLY) else "")
     if step.get("change_request"):
         what = "waiting for the hub owners" if step.get("status") == WaitingForHubOwners.status else "for the hub owners to remove"
         error = f'{what}: <a href="{escape(step["change_request"])}">{escape(step["change_request"])}</a>'

@@ -226,9 +226,9 @@ class Step:
         if self._probes is not None:
             self._probes.forget()
 
-    def plan(self) -> Plan:
+    def plan(self, *, impact: bool = True) -> Plan:
         """Compare the desired state with what exists; writes nothing. The step's first plan uses what the step has
-        read so far; a later one reads anew."""
+        read so far; a later one reads anew. ``impact=False`` leaves out the flows it opens and closes."""
         if self.last_plan is not None:
             self.refresh()
         ownership = self.ownership()
@@ -237,18 +237,20 @@ class Step:
         hub_owners = (lambda d: requested(self.params, d)) if self.params.hub.existing else None
         self.last_plan = plan_changes(self.spec.key, self.desired(), self.observe(), may_change=ownership.may_change, requested=hub_owners)
         self.last_plan.changes += retirements(self.retired(), self.observe(), ownership.owns)
-        self.last_plan.impact = self._impact(self.last_plan)
+        self.last_plan.impact = self._impact(self.last_plan) if impact else None
         return self.last_plan
 
     def _impact(self, plan: Plan):
         """The flows the plan opens and closes, when any of its changes is one the connectivity model reads."""
         from aksegress.impact import reachability_impact, touches_model
+        from aksegress.planned_before import planned_base
 
         pending = [c for c in plan.pending if touches_model(c.desired.id)]
         if not pending:
             return None
         changes = [(c.action, c.desired.id, None if c.action == "delete" else c.body_to_send()) for c in pending]
-        return reachability_impact(self.params, self.snapshot(), changes)
+        base, changes = planned_base(self, changes)
+        return reachability_impact(self.params, base, changes)
 
     def apply(self, plan: Plan | None = None, *, on_wait=None) -> ApplyResult:
         """Carry out the plan's changes (none in a plan-only run), after the step's own pre-flight checks;

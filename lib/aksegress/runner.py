@@ -25,6 +25,7 @@ from aksegress.errors import AksegressError, WaitingForHubOwners
 from aksegress.layout import ROOT_ENV
 from aksegress.layout import run_dir as run_folder
 from aksegress.params import load_params
+from aksegress.plan_files import KNOWN_AFTER_APPLY
 from aksegress.provenance import source_of
 from aksegress.record import read_records
 from aksegress.steps import all_steps, find_step
@@ -165,6 +166,8 @@ def _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only
                 entry["status"] = NOT_CONFIRMED
             if exc.ename == "WaitingForHubOwners":
                 entry["status"] = WAITING
+            if plan_only and exc.ename == "MissingFact" and _created_by_this_plan(record["steps"][:index], entry["error"]["next"]):
+                entry["status"] = KNOWN_AFTER_APPLY
         finally:
             kernels.finish(kernel)
         entry["duration_s"] = round(time.monotonic() - started, 2)
@@ -187,6 +190,10 @@ def _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only
             if entry["error"]["next"]:
                 echo(f"    {entry['error']['next']}")
             return WAITING
+        if entry["status"] == KNOWN_AFTER_APPLY:
+            echo(f"    {KNOWN_AFTER_APPLY}: {entry['error']['evalue']}; {entry['error']['next'].removeprefix('Next: run step ').removesuffix(' first')}, "
+                 "planned above, creates it, so this step is planned once that is applied")
+            continue
         if entry["status"] == FAILED:
             err = entry["error"]
             echo(f"    FAILED in {spec.notebook}, cell [{err['cell']}]: {err['ename']}: {err['evalue']}")
@@ -217,6 +224,14 @@ def unfinished_run(env_dir: Path, steps: list[StepSpec], world: dict | None = No
             continue
         return record["run_id"] if record.get("status") != PASSED else None
     return None
+
+
+def _created_by_this_plan(earlier: list[dict], next_line: str) -> bool:
+    """Whether the step a missing fact names ("Next: run step K first") is earlier in this plan and plans changes
+    (or is itself known only after apply): then the fact is missing because nothing was applied, not by a fault."""
+    named = re.fullmatch(r"Next: run step (\S+) first", next_line or "")
+    return bool(named) and any(s["name"] == named.group(1) and (s["status"] == KNOWN_AFTER_APPLY or (s["status"] == PASSED and s["changes"]["planned"]))
+                               for s in earlier)
 
 
 def write_record(run_dir: Path, record: dict) -> None:

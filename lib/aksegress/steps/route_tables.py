@@ -13,6 +13,7 @@ from aksegress.desired.route_tables import route_table_id, route_tables, routed_
 from aksegress.errors import MissingFact
 from aksegress.kinds import VPN_GATEWAY
 from aksegress.netmodel import effective_routes_table, next_hop
+from aksegress.netmodel.arm_resources import norm_id
 from aksegress.steps.spec import StepSpec
 
 INTERNET_PROBE = "20.60.0.1"
@@ -55,12 +56,16 @@ def route_table_table(step) -> pd.DataFrame:
 
 
 def effective_routes(step) -> pd.DataFrame:
-    """Each routed subnet's effective routes, in the columns `az network nic show-effective-route-table` prints."""
+    """Each routed subnet's effective routes, in the columns `az network nic show-effective-route-table` prints; a
+    subnet that does not exist yet (a plan-only run before step 01 was applied) has one row saying so."""
     params, snap = step.params, step.snapshot()
     frames = []
     for _key, spoke in params.spokes.items():
         for name in routed_subnets(spoke):
-            frame = effective_routes_table(snap, subnet_id(spoke, name))
+            if norm_id(subnet_id(spoke, name)) in snap.subnets:
+                frame = effective_routes_table(snap, subnet_id(spoke, name))
+            else:
+                frame = pd.DataFrame([{"state": "subnet does not exist yet (step 01 creates it)"}])
             frame.insert(0, "subnet", f"{spoke.vnet.name}/{name}")
             frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
