@@ -87,3 +87,19 @@ def test_a_peering_planned_with_its_reverse_is_connected_as_azure_reports_it_and
     alone = planned_snapshot(snap, [_new_peering(snap, "vnet-spoke1", "vnet-spoke3")])
     assert sorted(p.state for p in both.peerings.values() if p.name.endswith("-new")) == ["Connected", "Connected"]
     assert [p.state for p in alone.peerings.values() if p.name.endswith("-new")] == ["Initiated"]
+
+
+def test_a_planned_reverse_of_an_initiated_peering_connects_both_sides():
+    from aksegress.impact import planned_snapshot
+
+    estate = local_estate()
+    snap = estate.snapshot()
+    hub_side = next(p for p in snap.peerings.values() if p.name == "hub-to-spoke2")
+    spoke_side = next(p for p in snap.peerings.values() if p.name == "spoke2-to-hub")
+    raw = {rid: r for rid, r in snap.raw.items() if rid != hub_side.id}
+    raw[spoke_side.id] = {**raw[spoke_side.id], "properties": {**raw[spoke_side.id]["properties"], "peeringState": "Initiated"}}
+    broken = type(snap)(raw, snap.gateway_prefixes, snap.service_tags)
+    body = {"properties": {"remoteVirtualNetwork": {"id": snap.find_vnet("vnet-spoke2").id}, "allowForwardedTraffic": True}}
+    planned = planned_snapshot(broken, [("create", hub_side.id, body)])
+    assert {p.name: p.state for p in planned.peerings.values() if "spoke2" in p.name} == {
+        "hub-to-spoke2": "Connected", "spoke2-to-hub": "Connected"}

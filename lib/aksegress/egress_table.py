@@ -31,7 +31,7 @@ def _readiness(snap: Snapshot, subnet_id_: str) -> EgressReadiness:
         return egress_readiness(snap, subnet)
     parts = subnet_id_.rstrip("/").split("/")
     where = f"{parts[-3]}/{parts[-1]}"
-    reason = "the subnet does not exist yet (step 01 creates it)"
+    reason = "the subnet does not exist (step 01 creates it)"
     return EgressReadiness(f"subnet {where}", [where], False, missing=[reason],
                            rows=[{"subnet": where, "status": FAIL, "disposition": "ABSENT", "reason": reason}])
 

@@ -100,6 +100,8 @@ def planned_snapshot(snap: Snapshot, changes: Iterable[tuple[str, str, dict | No
         before = resources.get(rid)
         if action == "delete":
             touched |= resources.pop(rid, None) is not None
+            for child in [key for key in resources if key.startswith(rid + "/")]:
+                del resources[child]
             continue
         after = {"id": resource_id, "name": resource_id.rstrip("/").rsplit("/", 1)[-1], **(body or {})}
         after.setdefault("properties", {})
@@ -116,16 +118,17 @@ def planned_snapshot(snap: Snapshot, changes: Iterable[tuple[str, str, dict | No
 
 
 def _connect_new_peerings(resources: dict[str, dict]) -> None:
-    """A peering created with no state yet is ``Connected`` once its reverse exists, as Azure reports it, else
-    ``Initiated``: the plan cannot send the state, Azure decides it."""
+    """A peering created with no state yet is ``Initiated``; once its reverse exists (and is not ``Disconnected``)
+    Azure reports both sides ``Connected``. The plan cannot send the state: Azure decides it."""
     peerings = {rid: r for rid, r in resources.items() if r.get("_type") == _PEERING}
-    pairs = {(rid.split("/virtualnetworkpeerings/")[0], norm_id(ref_id(r["properties"].get("remoteVirtualNetwork")))) for rid, r in peerings.items()}
-    for rid, peering in peerings.items():
-        if peering["properties"].get("peeringState"):
+    by_pair = {(rid.split("/virtualnetworkpeerings/")[0], ref_id(r["properties"].get("remoteVirtualNetwork"))): rid for rid, r in peerings.items()}
+    for (local, remote), rid in by_pair.items():
+        if peerings[rid]["properties"].get("peeringState"):
             continue
-        local, remote = rid.split("/virtualnetworkpeerings/")[0], norm_id(ref_id(peering["properties"].get("remoteVirtualNetwork")))
-        state = "Connected" if (remote, local) in pairs else "Initiated"
-        resources[rid] = {**peering, "properties": {**peering["properties"], "peeringState": state}}
+        reverse = by_pair.get((remote, local))
+        connected = reverse is not None and str(peerings[reverse]["properties"].get("peeringState") or "").lower() != "disconnected"
+        for side in (rid, reverse) if connected else (rid,):
+            resources[side] = {**peerings[side], "properties": {**peerings[side]["properties"], "peeringState": "Connected" if connected else "Initiated"}}
 
 
 def _lay_over(resources: dict[str, dict], rid: str, flattened: dict[str, dict]) -> None:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 KNOWN_AFTER_APPLY = "known after apply"
-"""A plan-only step that needs what an earlier step of the same plan creates (a cluster, its DNS record): Terraform's
+"""A plan-only step that needs a resource an earlier step of the same plan creates (a cluster): Terraform's
 "(known after apply)". The plan goes on; the step is planned by the first run after that step was applied."""
 
 __all__ = ["KNOWN_AFTER_APPLY", "impact_lines", "plan_document", "plan_markdown", "plan_summary_lines", "plan_verdict", "run_impact", "write_plan_files"]

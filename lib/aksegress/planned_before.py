@@ -27,7 +27,7 @@ def planned_base(step, changes: list[tuple[str, str, dict | None]]):
         try:
             plan = step.runbook.step(key, plan_only=True, reads=step.reads).plan(impact=False)
         except MissingFact:
-            break
+            continue
         for c in plan.pending:
             if touches_model(c.desired.id):
                 body = None if c.action == "delete" else _known_after_apply(step.params, c.desired.id, c.body_to_send())
@@ -35,7 +35,8 @@ def planned_base(step, changes: list[tuple[str, str, dict | None]]):
     earlier = list(planned.values())
     ours: dict[str, tuple[str, str, dict | None]] = {}
     for action, rid, body in changes:
-        ours[norm_id(rid)] = _over(planned.get(norm_id(rid)), (action, rid, body))
+        known = None if body is None else _known_after_apply(step.params, rid, body)
+        ours[norm_id(rid)] = _over(planned.get(norm_id(rid)), (action, rid, known))
     return planned_snapshot(snap, earlier) or snap, list(ours.values())
 
 

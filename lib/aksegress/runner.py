@@ -166,7 +166,7 @@ def _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only
                 entry["status"] = NOT_CONFIRMED
             if exc.ename == "WaitingForHubOwners":
                 entry["status"] = WAITING
-            if plan_only and exc.ename == "MissingFact" and _created_by_this_plan(record["steps"][:index], entry["error"]["next"]):
+            if plan_only and exc.ename == "MissingFact" and _created_by_this_plan(record["steps"][:index], entry["error"]):
                 entry["status"] = KNOWN_AFTER_APPLY
         finally:
             kernels.finish(kernel)
@@ -191,8 +191,8 @@ def _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only
                 echo(f"    {entry['error']['next']}")
             return WAITING
         if entry["status"] == KNOWN_AFTER_APPLY:
-            echo(f"    {KNOWN_AFTER_APPLY}: {entry['error']['evalue']}; {entry['error']['next'].removeprefix('Next: run step ').removesuffix(' first')}, "
-                 "planned above, creates it, so this step is planned once that is applied")
+            echo(f"    {KNOWN_AFTER_APPLY}: {entry['error']['evalue']}; this plan creates it in "
+                 f"{entry['error']['next'].removeprefix('Next: run step ').removesuffix(' first')}, so this step is planned once that is applied")
             continue
         if entry["status"] == FAILED:
             err = entry["error"]
@@ -226,12 +226,19 @@ def unfinished_run(env_dir: Path, steps: list[StepSpec], world: dict | None = No
     return None
 
 
-def _created_by_this_plan(earlier: list[dict], next_line: str) -> bool:
-    """Whether the step a missing fact names ("Next: run step K first") is earlier in this plan and plans changes
-    (or is itself known only after apply): then the fact is missing because nothing was applied, not by a fault."""
-    named = re.fullmatch(r"Next: run step (\S+) first", next_line or "")
-    return bool(named) and any(s["name"] == named.group(1) and (s["status"] == KNOWN_AFTER_APPLY or (s["status"] == PASSED and s["changes"]["planned"]))
-                               for s in earlier)
+def _created_by_this_plan(earlier: list[dict], error: dict) -> bool:
+    """Whether a missing fact is missing only because nothing was applied: it says a resource "is absent", and the step
+    it names ("Next: run step K first") is earlier in this plan and plans creating that resource by name (or is itself
+    known after apply). A resource in a bad state, or one no earlier step creates, still fails the plan."""
+    named = re.fullmatch(r"Next: run step (\S+) first", error.get("next") or "")
+    absent = re.fullmatch(r"\S+ (\S+) .*is absent", error.get("evalue") or "")
+    if not (named and absent):
+        return False
+    step = next((s for s in earlier if s["name"] == named.group(1)), None)
+    if step is None or step["status"] not in (PASSED, KNOWN_AFTER_APPLY):
+        return False
+    return step["status"] == KNOWN_AFTER_APPLY or any(c.get("action") == "create" and c.get("name") == absent.group(1)
+                                                     for c in step["changes"].get("plan", []))
 
 
 def write_record(run_dir: Path, record: dict) -> None:

@@ -33,7 +33,7 @@ def test_the_steps_that_need_the_cluster_are_known_after_apply_and_plan_md_says_
     statuses = {s["name"]: s["status"] for s in day_one["record"]["steps"]}
     assert [name for name, status in statuses.items() if status == "known after apply"] == ["06-network-role", "08-cross-vnet-access"]
     assert all(status == "passed" for name, status in statuses.items() if name not in ("06-network-role", "08-cross-vnet-access"))
-    assert "known after apply: cluster privateaksspoke1 in spoke1 is absent; 05-private-aks" in day_one["done"].stdout
+    assert "known after apply: cluster privateaksspoke1 in spoke1 is absent; this plan creates it in 05-private-aks" in day_one["done"].stdout
     assert "- 06-network-role: cluster privateaksspoke1 in spoke1 is absent; run step 05-private-aks first" in day_one["plan_md"]
     assert "**drift: 48 change(s); 2 step(s) known after apply**" in day_one["plan_md"]
 

@@ -65,7 +65,7 @@ def effective_routes(step) -> pd.DataFrame:
             if norm_id(subnet_id(spoke, name)) in snap.subnets:
                 frame = effective_routes_table(snap, subnet_id(spoke, name))
             else:
-                frame = pd.DataFrame([{"state": "subnet does not exist yet (step 01 creates it)"}])
+                frame = pd.DataFrame([{"state": "subnet does not exist (step 01 creates it)"}])
             frame.insert(0, "subnet", f"{spoke.vnet.name}/{name}")
             frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
