@@ -74,16 +74,16 @@ class PageRenderer:
 
     def __init__(self):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aksegress-pages")
-        self._pages: dict[tuple[str, str], Future] = {}
+        self._pages: dict[tuple[str, str, str], Future] = {}
 
-    def render(self, notebook: Path, title: str) -> None:
-        key = (str(notebook), title)
+    def render(self, notebook: Path, title: str, note: str = "") -> None:
+        key = (str(notebook), title, note)
         if key not in self._pages:
-            self._pages[key] = self._pool.submit(notebook_html, notebook, title)
+            self._pages[key] = self._pool.submit(notebook_html, notebook, title, note)
 
-    def page(self, notebook: Path, title: str) -> str:
-        self.render(notebook, title)
-        return self._pages[(str(notebook), title)].result()
+    def page(self, notebook: Path, title: str, note: str = "") -> str:
+        self.render(notebook, title, note)
+        return self._pages[(str(notebook), title, note)].result()
 
     def __enter__(self) -> "PageRenderer":
         return self
@@ -96,6 +96,15 @@ def page_title(step: dict, record: dict) -> str:
     return f"{step['name']} · run {record.get('run_id')}"
 
 
+def page_note(step: dict) -> str:
+    """What a step's page says above the notebook when papermill's exception banner would mislead a reader."""
+    if step.get("status") != KNOWN_AFTER_APPLY:
+        return ""
+    return (f"Known after apply: this plan-only step needs what an earlier step of the plan creates "
+            f"({(step.get('error') or {}).get('evalue')}), so it is planned by the first run after that step was applied. "
+            "The exception marked below is that, not a fault.")
+
+
 def document_run(run_dir: str | Path, *, connection_file: str | None = None, pages: PageRenderer | None = None) -> Path:
     """Write the run's HTML pages (taken from ``pages`` when it rendered them already) and refresh its
     environment's index; returns the run's index.html."""
@@ -106,8 +115,8 @@ def document_run(run_dir: str | Path, *, connection_file: str | None = None, pag
     for step in record.get("steps", []):
         notebook = run_dir / step["notebook"]
         if notebook.exists():
-            title = page_title(step, record)
-            _write(run_dir / _page(step), pages.page(notebook, title) if pages else notebook_html(notebook, title=title), scrubber)
+            title, note = page_title(step, record), page_note(step)
+            _write(run_dir / _page(step), pages.page(notebook, title, note) if pages else notebook_html(notebook, title, note), scrubber)
     index = run_dir / "index.html"
     _write(index, run_index_html(record, scrubber), scrubber)
     if run_dir.parent.name == record.get("environment"):
@@ -115,9 +124,9 @@ def document_run(run_dir: str | Path, *, connection_file: str | None = None, pag
     return index
 
 
-def notebook_html(notebook: Path, title: str | None = None) -> str:
-    """The executed notebook as a self-contained page (no script fetched from another host), titled, linked to its run;
-    papermill's injected cell stays, so a reader sees the parameters the run actually used."""
+def notebook_html(notebook: Path, title: str | None = None, note: str = "") -> str:
+    """The executed notebook as a self-contained page (no script fetched from another host), titled, linked to its run,
+    with ``note`` above it; papermill's injected cell stays, so a reader sees the parameters the run actually used."""
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
@@ -127,7 +136,9 @@ def notebook_html(notebook: Path, title: str | None = None) -> str:
                                           resources={"metadata": {"name": title or Path(notebook).stem}})
     body = _REMOTE_SCRIPT.sub("", body)
     body = _SCRIPT_BLOCK.sub(lambda m: "" if _FETCHES_REMOTE.search(m.group(0)) else m.group(0), body)
-    return re.sub(r"(<body[^>]*>)", r'\1<p><a href="index.html">back to the run</a></p>', body, count=1)
+    lead = '<p><a href="index.html">back to the run</a></p>' + (
+        f'<div class="page-note" style="border-left:4px solid #2d6cdf;padding:6px 12px;background:#eef3fd">{escape(note)}</div>' if note else "")
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + lead, body, count=1)
 
 
 def run_index_html(record: dict, scrubber: Scrubber | None = None) -> str:

@@ -143,7 +143,7 @@ def _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only
 
     from aksegress.kernels import ENGINE
     from aksegress.notebook_template import parameter_names
-    from aksegress.report import page_title
+    from aksegress.report import page_note, page_title
 
     for index, (spec, entry) in enumerate(zip(steps, record["steps"])):
         echo(f"[{index + 1}/{len(steps)}] {spec.key}: {spec.title} ...")
@@ -172,7 +172,7 @@ def _run_notebooks(kernels, steps, record, params_file, run_dir, root, plan_only
             kernels.finish(kernel)
         entry["duration_s"] = round(time.monotonic() - started, 2)
         if out_path.exists():
-            pages.render(out_path, page_title(entry, record))
+            pages.render(out_path, page_title(entry, record), page_note(entry))
         _merge_records(entry, out_path)
         _add_calls(record["arm"], entry["arm"])
         write_record(run_dir, record)

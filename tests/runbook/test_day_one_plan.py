@@ -21,7 +21,8 @@ def day_one(tmp_path_factory):
         done = aksegress("run", "--params", "params/local.yaml", "--plan", "--connection-file", str(folder / "arm.json"),
                          "--output", str(folder / "plan"), cwd=world_project(folder))
         yield {"done": done, "folder": folder, "writes": emulator.counters()["writes"],
-               "record": json.loads((folder / "plan" / "run.json").read_text()), "plan_md": (folder / "plan" / "plan.md").read_text()}
+               "record": json.loads((folder / "plan" / "run.json").read_text()), "plan_md": (folder / "plan" / "plan.md").read_text(),
+               "page_06": (folder / "plan" / "06-network-role.html").read_text()}
 
 
 def test_a_plan_of_an_empty_estate_exits_2_for_drift_and_writes_nothing(day_one):
@@ -36,6 +37,12 @@ def test_the_steps_that_need_the_cluster_are_known_after_apply_and_plan_md_says_
     assert "known after apply: cluster privateaksspoke1 in spoke1 is absent; this plan creates it in 05-private-aks" in day_one["done"].stdout
     assert "- 06-network-role: cluster privateaksspoke1 in spoke1 is absent; run step 05-private-aks first" in day_one["plan_md"]
     assert "**drift: 48 change(s); 2 step(s) known after apply**" in day_one["plan_md"]
+
+
+def test_a_known_after_apply_steps_page_says_so_above_papermills_exception(day_one):
+    page = day_one["page_06"]
+    note = page.index("Known after apply: this plan-only step needs what an earlier step of the plan creates")
+    assert "cluster privateaksspoke1 in spoke1 is absent" in page[note:note + 300] and note < page.index("An Exception was encountered")
 
 
 def test_each_steps_egress_impact_is_measured_from_what_the_earlier_steps_would_leave(day_one):
